@@ -1,0 +1,340 @@
+// Package config builds the run's configuration once: built-in defaults, then
+// the YAML file, then environment variables, then flags. It is a value passed
+// to constructors, never a global.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/research-cli/research/models"
+)
+
+// Config is everything a run needs to know.
+type Config struct {
+	// Path is the file the config was read from, "" for built-in defaults.
+	Path string `yaml:"-"`
+
+	Feeds    Feeds           `yaml:"feeds"`
+	Sources  []models.Source `yaml:"sources"`
+	Limits   Limits          `yaml:"limits"`
+	Analyzer Analyzer        `yaml:"analyzer"`
+	HTTP     HTTP            `yaml:"http"`
+}
+
+// Feeds tunes how feed items are kept.
+type Feeds struct {
+	// KeepOffTopic keeps feed items that do not bear on the question.
+	KeepOffTopic bool `yaml:"keep_off_topic"`
+}
+
+// Limits bound the fetch stage.
+type Limits struct {
+	// FetchTimeout is the deadline for the whole fetch stage.
+	FetchTimeout time.Duration `yaml:"fetch_timeout"`
+	// SourceTimeout is each source's own deadline unless the source sets one.
+	SourceTimeout time.Duration `yaml:"source_timeout"`
+	// Parallel caps how many sources are fetched at once.
+	Parallel int `yaml:"parallel"`
+	// MaxResults is how many items a search source asks for.
+	MaxResults int `yaml:"max_results"`
+	// EnrichPages is how many of the best candidates get their full page fetched (0 disables).
+	EnrichPages int `yaml:"enrich_pages"`
+	// PageTimeout is the deadline for fetching full pages.
+	PageTimeout time.Duration `yaml:"page_timeout"`
+}
+
+// Analyzer says where research-analyze is and how it is confined.
+type Analyzer struct {
+	Path          string        `yaml:"path"`
+	Timeout       time.Duration `yaml:"timeout"`
+	MemoryLimitMB int64         `yaml:"memory_limit_mb"`
+	MaxKeywords   int           `yaml:"max_keywords"`
+	MaxSummary    int           `yaml:"max_summary_sentences"`
+}
+
+// HTTP tunes the shared HTTP client.
+type HTTP struct {
+	UserAgent       string        `yaml:"user_agent"`
+	MaxBodyMB       int64         `yaml:"max_body_mb"`
+	PerHostParallel int           `yaml:"per_host_parallel"`
+	PerHostInterval time.Duration `yaml:"per_host_interval"`
+	Retries         int           `yaml:"retries"`
+	// Cache is the SQLite file of conditional-GET validators; "off" disables it,
+	// "" means the user's cache directory.
+	Cache string `yaml:"cache"`
+}
+
+// Default returns the built-in configuration, pointing at the real public services.
+func Default() *Config {
+	return &Config{
+		Sources: []models.Source{
+			{Name: "hn", Kind: models.KindHackerNews, URL: "https://hn.algolia.com/api/v1"},
+			{Name: "wikipedia", Kind: models.KindWikipedia, URL: "https://en.wikipedia.org"},
+			{Name: "arxiv", Kind: models.KindArxiv, URL: "https://export.arxiv.org"},
+			{Name: "lobsters", Kind: models.KindFeed, URL: "https://lobste.rs/rss"},
+			{Name: "go-blog", Kind: models.KindFeed, URL: "https://go.dev/blog/feed.atom"},
+			{Name: "rust-blog", Kind: models.KindFeed, URL: "https://blog.rust-lang.org/feed.xml"},
+			{Name: "lwn", Kind: models.KindFeed, URL: "https://lwn.net/headlines/rss"},
+			{Name: "simonwillison", Kind: models.KindFeed, URL: "https://simonwillison.net/atom/everything/"},
+			{Name: "arxiv-cs-cl", Kind: models.KindFeed, URL: "https://rss.arxiv.org/rss/cs.CL"},
+		},
+		Limits: Limits{
+			FetchTimeout:  30 * time.Second,
+			SourceTimeout: 10 * time.Second,
+			Parallel:      16,
+			MaxResults:    20,
+			EnrichPages:   8,
+			PageTimeout:   10 * time.Second,
+		},
+		Analyzer: Analyzer{
+			Timeout:       15 * time.Second,
+			MemoryLimitMB: 2048,
+			MaxKeywords:   models.DefaultMaxKeywords,
+			MaxSummary:    models.DefaultMaxSummarySentences,
+		},
+		HTTP: HTTP{
+			MaxBodyMB:       15,
+			PerHostParallel: 2,
+			Retries:         2,
+		},
+	}
+}
+
+// UserFile is the user's config file under the XDG config directory.
+func UserFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "research", "config.yaml")
+}
+
+// Load reads path over the defaults. With path "", the user's config file is
+// read when it exists, else the defaults are returned.
+func Load(path string) (*Config, error) {
+	cfg := Default()
+	explicit := path != ""
+	if !explicit {
+		path = UserFile()
+		if path == "" {
+			return cfg, nil
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, os.ErrNotExist) {
+			return cfg, nil
+		}
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if err := cfg.decode(path, data); err != nil {
+		return nil, err
+	}
+	cfg.Path = path
+	return cfg, cfg.Validate()
+}
+
+// Parse reads a config from YAML bytes over the defaults; name is used in errors.
+func Parse(name string, data []byte) (*Config, error) {
+	cfg := Default()
+	if err := cfg.decode(name, data); err != nil {
+		return nil, err
+	}
+	cfg.Path = name
+	return cfg, cfg.Validate()
+}
+
+func (c *Config) decode(name string, data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	// A file that lists sources replaces the default list rather than adding to it.
+	var probe struct {
+		Sources yaml.Node `yaml:"sources"`
+	}
+	if err := yaml.Unmarshal(data, &probe); err == nil && probe.Sources.Kind != 0 {
+		c.Sources = nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// Problem is one thing wrong with a config, phrased for a person.
+type Problem struct {
+	Field string
+	Msg   string
+}
+
+// ValidationError lists every problem of a config at once.
+type ValidationError struct {
+	File     string
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	where := e.File
+	if where == "" {
+		where = "built-in defaults"
+	}
+	fmt.Fprintf(&b, "config %s:", where)
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Msg)
+	}
+	return b.String()
+}
+
+// Validate checks the config and reports every problem with the field it concerns.
+func (c *Config) Validate() error {
+	var ps []Problem
+	add := func(field, format string, args ...any) {
+		ps = append(ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	names := map[string]int{}
+	for i, s := range c.Sources {
+		f := fmt.Sprintf("sources[%d]", i)
+		if s.Name == "" {
+			add(f+".name", "is required")
+		} else if j, dup := names[s.Name]; dup {
+			add(f+".name", "%q is already used by sources[%d]", s.Name, j)
+		} else {
+			names[s.Name] = i
+		}
+		if !knownKind(s.Kind) {
+			add(f+".kind", "%q is not one of hackernews, wikipedia, arxiv, feed", s.Kind)
+		}
+		if s.URL == "" {
+			if s.Kind == models.KindFeed {
+				add(f+".url", "is required for a feed")
+			}
+		} else if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add(f+".url", "%q is not an http(s) URL", s.URL)
+		}
+		if s.Timeout < 0 {
+			add(f+".timeout", "must not be negative")
+		}
+		if s.MaxResults < 0 {
+			add(f+".max_results", "must not be negative")
+		}
+	}
+	if c.Limits.FetchTimeout <= 0 {
+		add("limits.fetch_timeout", "must be positive (for example 30s)")
+	}
+	if c.Limits.SourceTimeout <= 0 {
+		add("limits.source_timeout", "must be positive (for example 10s)")
+	}
+	if c.Limits.Parallel < 1 {
+		add("limits.parallel", "must be at least 1")
+	}
+	if c.Limits.MaxResults < 1 {
+		add("limits.max_results", "must be at least 1")
+	}
+	if c.Limits.EnrichPages < 0 {
+		add("limits.enrich_pages", "must not be negative")
+	}
+	if c.Limits.PageTimeout <= 0 {
+		add("limits.page_timeout", "must be positive")
+	}
+	if c.Analyzer.Timeout <= 0 {
+		add("analyzer.timeout", "must be positive (for example 15s)")
+	}
+	if c.Analyzer.MemoryLimitMB < 64 {
+		add("analyzer.memory_limit_mb", "must be at least 64")
+	}
+	if c.Analyzer.MaxKeywords < 0 {
+		add("analyzer.max_keywords", "must not be negative")
+	}
+	if c.Analyzer.MaxSummary < 0 {
+		add("analyzer.max_summary_sentences", "must not be negative")
+	}
+	if c.HTTP.MaxBodyMB < 1 {
+		add("http.max_body_mb", "must be at least 1")
+	}
+	if c.HTTP.PerHostParallel < 1 {
+		add("http.per_host_parallel", "must be at least 1")
+	}
+	if c.HTTP.Retries < 0 {
+		add("http.retries", "must not be negative")
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return &ValidationError{File: c.Path, Problems: ps}
+}
+
+func knownKind(k models.SourceKind) bool {
+	for _, known := range models.Kinds {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Env is the environment read by ApplyEnv; tests pass their own.
+type Env func(key string) (string, bool)
+
+// ApplyEnv overrides settings from RESEARCH_* environment variables.
+func (c *Config) ApplyEnv(env Env) error {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	durations := []struct {
+		key string
+		dst *time.Duration
+	}{
+		{"RESEARCH_TIMEOUT", &c.Limits.FetchTimeout},
+		{"RESEARCH_SOURCE_TIMEOUT", &c.Limits.SourceTimeout},
+		{"RESEARCH_ANALYSIS_TIMEOUT", &c.Analyzer.Timeout},
+	}
+	for _, d := range durations {
+		if v, ok := env(d.key); ok && v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("environment %s=%q: not a duration (for example 10s)", d.key, v)
+			}
+			*d.dst = t
+		}
+	}
+	if v, ok := env("RESEARCH_ANALYZER"); ok && v != "" {
+		c.Analyzer.Path = v
+	}
+	if v, ok := env("RESEARCH_CACHE"); ok && v != "" {
+		c.HTTP.Cache = v
+	}
+	if v, ok := env("RESEARCH_ENRICH_PAGES"); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("environment RESEARCH_ENRICH_PAGES=%q: not a number", v)
+		}
+		c.Limits.EnrichPages = n
+	}
+	return c.Validate()
+}
+
+// SourceTimeout is the deadline that applies to s.
+func (c *Config) SourceTimeout(s models.Source) time.Duration {
+	if s.Timeout > 0 {
+		return s.Timeout
+	}
+	return c.Limits.SourceTimeout
+}
+
+// Marshal renders the config as YAML, for `research config show` and for saving.
+func (c *Config) Marshal() ([]byte, error) {
+	return yaml.Marshal(c)
+}
