@@ -1,0 +1,57 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// mdEscape keeps text from being read as Markdown syntax.
+var mdEscape = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`)
+
+func writeMarkdown(w io.Writer, v *view, opts Options) error {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "# Research: %s\n\n_%s_\n", mdEscape.Replace(v.r.Query), v.headline())
+	if d := v.r.Degraded; d != nil {
+		fmt.Fprintf(b, "\n> **Note:** %s\n", mdEscape.Replace(DegradedLine(d, "")))
+	}
+	if len(v.summary) > 0 {
+		b.WriteString("\n## Summary\n\n")
+		for _, s := range v.summary {
+			cite := ""
+			if s.n > 0 {
+				cite = fmt.Sprintf(" [\\[%d\\]](#a%d)", s.n, s.n)
+			}
+			fmt.Fprintf(b, "- %s%s\n", mdEscape.Replace(s.text), cite)
+		}
+	}
+	if len(v.keyphrase) > 0 {
+		fmt.Fprintf(b, "\n**Keyphrases:** %s\n", mdEscape.Replace(strings.Join(v.keyphrase, " · ")))
+	}
+	if len(v.items) > 0 {
+		b.WriteString("\n## Articles\n\n")
+	}
+	for _, it := range v.shown() {
+		title := mdEscape.Replace(orUntitled(it.a.Title))
+		if it.a.URL != "" {
+			title = fmt.Sprintf("[%s](%s)", title, it.a.URL)
+		}
+		fmt.Fprintf(b, "%d. <a id=\"a%d\"></a>**%s**  \n   %s\n", it.n, it.n, title, mdEscape.Replace(v.meta(it)))
+		if len(it.keywords) > 0 {
+			fmt.Fprintf(b, "   _%s_\n", mdEscape.Replace(strings.Join(it.keywords, ", ")))
+		}
+		if also := alsoReported(it); len(also) > 0 {
+			fmt.Fprintf(b, "   (also reported by: %s)\n", mdEscape.Replace(strings.Join(also, ", ")))
+		}
+	}
+	if v.hidden > 0 {
+		fmt.Fprintf(b, "\n…and %d more.\n", v.hidden)
+	}
+	b.WriteString("\n## Sources\n\n| source | kind | kept | fetched | time | error |\n| --- | --- | ---: | ---: | ---: | --- |\n")
+	for _, s := range v.r.Sources {
+		fmt.Fprintf(b, "| %s | %s | %d | %d | %d ms | %s |\n", mdEscape.Replace(s.Name), s.Kind, s.Kept, s.Fetched,
+			s.ElapsedMS, mdEscape.Replace(s.Error))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
