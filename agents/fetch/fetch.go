@@ -1,154 +1,489 @@
 // Package fetch is the one HTTP client every agent uses: user agent, timeouts,
 // body cap, conditional GET, per-host politeness, retries and charset handling.
+//
+// See docs/fetching.md for what it guarantees and how its errors read.
 package fetch
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // UserAgent names the project to the servers it talks to.
 const UserAgent = "research/0.1 (+https://github.com/research-cli/research)"
 
+// Defaults used when an Options field is zero.
+const (
+	DefaultMaxBodyBytes    = 15 << 20
+	DefaultDialTimeout     = 5 * time.Second
+	DefaultTLSTimeout      = 5 * time.Second
+	DefaultHeaderTimeout   = 10 * time.Second
+	DefaultRequestTimeout  = 30 * time.Second
+	DefaultMaxRedirects    = 5
+	DefaultPerHostParallel = 2
+	DefaultMaxRetries      = 2
+	DefaultRetryBaseDelay  = 500 * time.Millisecond
+	DefaultRetryMaxDelay   = 10 * time.Second
+)
+
 // Options configure a Client. Zero values mean the defaults.
 type Options struct {
 	UserAgent       string
-	MaxBodyBytes    int64         // default 15 MiB
+	MaxBodyBytes    int64         // cap on the body, compressed and decompressed; default 15 MiB
 	DialTimeout     time.Duration // default 5s
 	TLSTimeout      time.Duration // default 5s
-	HeaderTimeout   time.Duration // default 10s
-	RequestTimeout  time.Duration // overall per request, default 30s
+	HeaderTimeout   time.Duration // from request written to response headers read, default 10s
+	RequestTimeout  time.Duration // overall per Get, all attempts and waits included, default 30s
 	MaxRedirects    int           // default 5
 	PerHostParallel int           // concurrent requests per host, default 2
-	PerHostInterval time.Duration // minimum gap between requests to one host, default 0
-	MaxRetries      int           // retries of transient failures, default 2
+	PerHostInterval time.Duration // minimum gap between request starts to one host, default 0
+	MaxRetries      int           // retries of transient failures, default 2; negative = never retry
 	// CachePath is the SQLite file remembering validators and bodies; "" disables the cache.
 	CachePath string
+
+	// RetryBaseDelay is the first backoff delay (default 500ms); later ones grow
+	// 1.5× with ±50% jitter up to RetryMaxDelay (default 10s).
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	// Logger receives warnings the caller need not act on (a broken cache);
+	// nil discards them.
+	Logger *slog.Logger
 }
 
 // Request is one GET.
 type Request struct {
 	URL    string
-	Accept string
-	// MinInterval overrides the per-host minimum interval for this host (arXiv asks for 3s).
+	Accept string // sent as is; "*/*" when empty
+	// MinInterval overrides the per-host minimum interval for this host (arXiv
+	// asks for 3s). The override sticks to the host for the Client's lifetime.
 	MinInterval time.Duration
+	// AllowEmpty accepts a 200 with an empty body instead of failing with KindEmpty.
+	AllowEmpty bool
+	// NoCache skips the conditional GET and the cache for this request.
+	NoCache bool
 }
 
 // Response is a fully read, size-capped response.
 type Response struct {
-	URL         string // after redirects
+	URL string // after redirects
+	// Status is the HTTP status: 2xx, or 304 when FromCache.
 	Status      int
 	Header      http.Header
-	ContentType string
-	Body        []byte // raw bytes as served (decompressed)
+	ContentType string // from the response, or from the cache on a 304
+	Body        []byte // raw bytes as served (decompressed), or the stored copy on a 304
 	FromCache   bool   // a 304 reused the stored copy
-	WireBytes   int64  // bytes that crossed the network for this request
+	// WireBytes is what this request read from the network: the body as sent
+	// (compressed) plus the status line and headers (counted as HTTP/1.1 text).
+	WireBytes int64
+	// Retries is how many times the request was retried before it succeeded.
+	Retries int
 }
 
-// ErrorKind classifies a failed fetch.
-type ErrorKind string
+// UTF8 returns the body converted to UTF-8 (see ToUTF8).
+func (r *Response) UTF8() ([]byte, error) { return ToUTF8(r.Body, r.ContentType) }
 
-// The kinds of fetch failure.
-const (
-	KindTimeout   ErrorKind = "timeout"
-	KindDNS       ErrorKind = "dns"
-	KindTLS       ErrorKind = "tls"
-	KindRefused   ErrorKind = "refused"
-	KindHTTP4xx   ErrorKind = "http_4xx"
-	KindHTTP429   ErrorKind = "http_429"
-	KindHTTP5xx   ErrorKind = "http_5xx"
-	KindTooLarge  ErrorKind = "too_large"
-	KindRedirects ErrorKind = "redirects"
-	KindNotAFeed  ErrorKind = "not_a_feed"
-	KindMalformed ErrorKind = "malformed"
-	KindNetwork   ErrorKind = "network"
-)
-
-// Error is a classified fetch error.
-type Error struct {
-	Kind   ErrorKind
-	URL    string
-	Status int
-	Err    error
-}
-
-func (e *Error) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("%s: HTTP %d (%s)", e.URL, e.Status, e.Kind)
-	}
-	return fmt.Sprintf("%s: %s: %v", e.URL, e.Kind, e.Err)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// KindOf returns the kind of a fetch error, or "" when err is not one.
-func KindOf(err error) ErrorKind {
-	var fe *Error
-	if errors.As(err, &fe) {
-		return fe.Kind
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return KindTimeout
-	}
-	return ""
+// Stats are counters over a Client's lifetime.
+type Stats struct {
+	Requests    int64 // HTTP requests sent (each retry counts)
+	Retries     int64 // retries after a transient failure
+	CacheHits   int64 // 304 answers served from the cache
+	CacheStores int64 // bodies written to the cache
+	CacheErrors int64 // cache failures that degraded to fetching without it
+	// WireBytes counts every byte read from the network by this client's
+	// connections: status lines, headers, bodies as sent, TLS records.
+	WireBytes int64
+	// BodyBytes counts bodies handed to callers (decompressed, cache hits included).
+	BodyBytes int64
 }
 
 // Client is safe for concurrent use.
 type Client struct {
-	opts Options
-	http *http.Client
+	opts      Options
+	log       *slog.Logger
+	transport *http.Transport
+	http      *http.Client
+	cache     *cache // nil when disabled or broken
+
+	hostsMu sync.Mutex
+	hosts   map[string]*hostState
+
+	stats struct {
+		requests, retries, cacheHits, cacheStores, cacheErrors, wire, body atomic.Int64
+	}
 }
 
-// New builds a Client.
+// New builds a Client. A cache that cannot be opened is logged and the
+// client works without it: a broken cache never fails a fetch.
 func New(opts Options) (*Client, error) {
-	if opts.UserAgent == "" {
-		opts.UserAgent = UserAgent
+	setDefaults(&opts)
+	c := &Client{opts: opts, log: opts.Logger, hosts: map[string]*hostState{}}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = 15 << 20
+	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
+	c.transport = &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &countingConn{Conn: conn, n: &c.stats.wire}, nil
+		},
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    opts.TLSTimeout,
+		ResponseHeaderTimeout:  opts.HeaderTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    opts.PerHostParallel,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		// We send Accept-Encoding ourselves and decode with our own caps.
+		DisableCompression: true,
 	}
-	return &Client{opts: opts, http: &http.Client{Timeout: 30 * time.Second}}, nil
+	c.http = &http.Client{
+		Transport: c.transport,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > opts.MaxRedirects {
+				return errTooManyRedirects
+			}
+			return nil
+		},
+		// No Timeout: the request's context carries the overall deadline, so a
+		// slow-drip body is cut by the same clock that bounds retries.
+	}
+	if opts.CachePath != "" {
+		ca, err := openCache(opts.CachePath)
+		if err != nil {
+			c.stats.cacheErrors.Add(1)
+			c.log.Warn("http cache disabled", "path", opts.CachePath, "err", err)
+		} else {
+			c.cache = ca
+		}
+	}
+	return c, nil
 }
 
-// Close releases the cache.
-func (c *Client) Close() error { return nil }
+func setDefaults(o *Options) {
+	if o.UserAgent == "" {
+		o.UserAgent = UserAgent
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.TLSTimeout <= 0 {
+		o.TLSTimeout = DefaultTLSTimeout
+	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = DefaultMaxRedirects
+	}
+	if o.PerHostParallel <= 0 {
+		o.PerHostParallel = DefaultPerHostParallel
+	}
+	switch {
+	case o.MaxRetries == 0:
+		o.MaxRetries = DefaultMaxRetries
+	case o.MaxRetries < 0:
+		o.MaxRetries = 0
+	}
+	if o.RetryBaseDelay <= 0 {
+		o.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if o.RetryMaxDelay <= 0 {
+		o.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+}
 
-// Get fetches req.URL.
+// Close releases idle connections and the cache.
+func (c *Client) Close() error {
+	c.transport.CloseIdleConnections()
+	if c.cache != nil {
+		return c.cache.close()
+	}
+	return nil
+}
+
+// Stats returns the client's counters so far.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:    c.stats.requests.Load(),
+		Retries:     c.stats.retries.Load(),
+		CacheHits:   c.stats.cacheHits.Load(),
+		CacheStores: c.stats.cacheStores.Load(),
+		CacheErrors: c.stats.cacheErrors.Load(),
+		WireBytes:   c.stats.wire.Load(),
+		BodyBytes:   c.stats.body.Load(),
+	}
+}
+
+// Get fetches req.URL. It waits its turn for the host, sends a conditional
+// GET when the cache holds a copy, retries transient failures with capped
+// exponential backoff and jitter, and returns either a Response whose Body is
+// complete and within the cap, or an *Error (see KindOf). The whole call is
+// bounded by ctx and by Options.RequestTimeout.
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
+	start := time.Now()
+	u, err := url.Parse(req.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if err == nil {
+			err = errors.New("not an absolute http(s) URL")
+		}
+		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	defer cancel()
+
+	host := c.host(u.Host)
+	var stored *cacheEntry
+	if c.cache != nil && !req.NoCache {
+		stored, err = c.cache.get(ctx, req.URL)
+		if err != nil {
+			c.cacheFailed("read", req.URL, err)
+			stored = nil
+		}
+	}
+
+	bo := &backoff.ExponentialBackOff{
+		InitialInterval:     c.opts.RetryBaseDelay,
+		RandomizationFactor: backoff.DefaultRandomizationFactor,
+		Multiplier:          backoff.DefaultMultiplier,
+		MaxInterval:         c.opts.RetryMaxDelay,
+	}
+	bo.Reset()
+	for attempt := 0; ; attempt++ {
+		resp, fe := c.attempt(ctx, host, req, stored)
+		if fe == nil {
+			resp.Retries = attempt
+			return resp, nil
+		}
+		fe.Retries = attempt
+		fe.Elapsed = time.Since(start)
+		if !fe.retryable || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
+			return nil, fe
+		}
+		wait := bo.NextBackOff()
+		if fe.RetryAfter > wait {
+			wait = fe.RetryAfter
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+			if fe.RetryAfter == 0 {
+				// The backoff, not the server, is too long: a clear "gave up" is
+				// better than sleeping into the deadline.
+				fe.Detail = strings.TrimSpace(fe.Detail + " (no time left to retry)")
+			}
+			return nil, fe
+		}
+		fe.RetryAfter = 0 // honoured: it no longer explains a failure
+		c.stats.retries.Add(1)
+		c.log.Debug("retrying", "url", req.URL, "attempt", attempt+1, "wait", wait, "err", fe)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fe
+		}
+	}
+}
+
+// attempt sends one request, reads its body and classifies the outcome.
+func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stored *cacheEntry) (*Response, *Error) {
+	release, fe := host.acquire(ctx, req.URL, c.opts.PerHostInterval, req.MinInterval)
+	if fe != nil {
+		return nil, fe
+	}
+	defer release()
+
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
-		return nil, &Error{Kind: KindMalformed, URL: req.URL, Err: err}
+		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
 	}
 	hr.Header.Set("User-Agent", c.opts.UserAgent)
-	if req.Accept != "" {
-		hr.Header.Set("Accept", req.Accept)
+	accept := req.Accept
+	if accept == "" {
+		accept = "*/*"
 	}
+	hr.Header.Set("Accept", accept)
+	hr.Header.Set("Accept-Encoding", "gzip, br")
+	if stored != nil {
+		if stored.etag != "" {
+			hr.Header.Set("If-None-Match", stored.etag)
+		}
+		if stored.lastModified != "" {
+			hr.Header.Set("If-Modified-Since", stored.lastModified)
+		}
+	}
+
+	c.stats.requests.Add(1)
 	resp, err := c.http.Do(hr)
 	if err != nil {
-		return nil, &Error{Kind: KindNetwork, URL: req.URL, Err: err}
+		fe := classify(ctx, req.URL, err)
+		if fe.Kind == KindRedirects {
+			fe.Limit = int64(c.opts.MaxRedirects)
+		}
+		return nil, fe
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1))
-	if err != nil {
-		return nil, &Error{Kind: KindNetwork, URL: req.URL, Err: err}
-	}
-	if int64(len(body)) > c.opts.MaxBodyBytes {
-		return nil, &Error{Kind: KindTooLarge, URL: req.URL, Err: fmt.Errorf("body over %d bytes", c.opts.MaxBodyBytes)}
-	}
-	if resp.StatusCode >= 400 {
-		k := KindHTTP4xx
-		switch {
-		case resp.StatusCode == 429:
-			k = KindHTTP429
-		case resp.StatusCode >= 500:
-			k = KindHTTP5xx
+	wire := &countingReader{r: resp.Body}
+	finalURL := resp.Request.URL.String()
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		if stored == nil {
+			return nil, &Error{Kind: KindHTTP4xx, URL: req.URL, Status: resp.StatusCode,
+				Detail: "without a conditional request"}
 		}
-		return nil, &Error{Kind: k, URL: req.URL, Status: resp.StatusCode}
+		c.drain(wire)
+		// A 304 often omits Last-Modified (and sometimes the ETag): keep the stored ones.
+		etag := firstNonEmpty(resp.Header.Get("ETag"), stored.etag)
+		lm := firstNonEmpty(resp.Header.Get("Last-Modified"), stored.lastModified)
+		if etag != stored.etag || lm != stored.lastModified {
+			if err := c.cache.touch(ctx, req.URL, etag, lm); err != nil {
+				c.cacheFailed("update", req.URL, err)
+			}
+		}
+		c.stats.cacheHits.Add(1)
+		c.stats.body.Add(int64(len(stored.body)))
+		return &Response{URL: firstNonEmpty(stored.finalURL, finalURL), Status: resp.StatusCode, Header: resp.Header,
+			ContentType: stored.contentType, Body: stored.body, FromCache: true,
+			WireBytes: headerBytes(resp) + wire.n}, nil
+
+	case resp.StatusCode >= 400:
+		c.drain(wire)
+		fe := &Error{Kind: httpKind(resp.StatusCode), URL: req.URL, Status: resp.StatusCode}
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			fe.retryable = true
+		}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			if ra := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
+				host.pause(time.Now().Add(ra), resp.StatusCode)
+				fe.RetryAfter = ra
+			}
+		}
+		return nil, fe
 	}
-	return &Response{URL: resp.Request.URL.String(), Status: resp.StatusCode, Header: resp.Header,
-		ContentType: resp.Header.Get("Content-Type"), Body: body, WireBytes: int64(len(body))}, nil
+
+	body, err := readBody(wire, resp.Header.Get("Content-Encoding"), resp.ContentLength, c.opts.MaxBodyBytes)
+	if err != nil {
+		fe := classify(ctx, req.URL, err)
+		switch fe.Kind {
+		case KindTooLarge:
+			fe.Limit = c.opts.MaxBodyBytes
+			fe.Err = nil
+			if errors.Is(err, errDecodedTooLarge) {
+				fe.Detail = "after decompression"
+			}
+		case KindTimeout, KindCanceled:
+			if fe.Detail == "" {
+				fe.Detail = "reading the body"
+			}
+		}
+		return nil, fe
+	}
+	if len(body) == 0 && resp.StatusCode == http.StatusOK && !req.AllowEmpty {
+		return nil, &Error{Kind: KindEmpty, URL: req.URL, Status: resp.StatusCode}
+	}
+	out := &Response{URL: finalURL, Status: resp.StatusCode, Header: resp.Header,
+		ContentType: resp.Header.Get("Content-Type"), Body: body, WireBytes: headerBytes(resp) + wire.n}
+	c.stats.body.Add(int64(len(body)))
+
+	if c.cache != nil && !req.NoCache && resp.StatusCode == http.StatusOK {
+		c.remember(ctx, req.URL, stored, out)
+	}
+	return out, nil
+}
+
+// remember stores a 200 that carries validators, and forgets a stored copy
+// whose validators the server no longer sends.
+func (c *Client) remember(ctx context.Context, rawURL string, stored *cacheEntry, r *Response) {
+	etag, lm := r.Header.Get("ETag"), r.Header.Get("Last-Modified")
+	noStore := strings.Contains(strings.ToLower(r.Header.Get("Cache-Control")), "no-store")
+	if (etag == "" && lm == "") || noStore {
+		if stored != nil {
+			if err := c.cache.delete(ctx, rawURL); err != nil {
+				c.cacheFailed("delete", rawURL, err)
+			}
+		}
+		return
+	}
+	e := &cacheEntry{etag: etag, lastModified: lm, contentType: r.ContentType, finalURL: r.URL, body: r.Body}
+	if err := c.cache.put(ctx, rawURL, e); err != nil {
+		c.cacheFailed("write", rawURL, err)
+		return
+	}
+	c.stats.cacheStores.Add(1)
+}
+
+func (c *Client) cacheFailed(op, rawURL string, err error) {
+	c.stats.cacheErrors.Add(1)
+	c.log.Warn("http cache "+op+" failed; fetching without it", "url", rawURL, "err", err)
+}
+
+// drain reads a little of an unwanted body so the connection can be reused;
+// a large one is abandoned (the connection is closed instead).
+func (c *Client) drain(r io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+}
+
+// headerBytes estimates the bytes of the status line and headers as HTTP/1.1 text.
+func headerBytes(resp *http.Response) int64 {
+	n := int64(len(resp.Proto) + len(resp.Status) + 4) // "HTTP/1.1 200 OK\r\n"
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			n += int64(len(k) + len(v) + 4) // "K: v\r\n"
+		}
+	}
+	return n + 2
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// countingConn counts bytes read from the network for Stats.WireBytes.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// countingReader counts the body bytes as sent (before decompression).
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
