@@ -1,0 +1,252 @@
+// Package page fetches an article's own web page and extracts its main text
+// and metadata (title, byline, published time, site name) with a readability
+// extractor (codeberg.org/readeck/go-readability) and goquery. It also decides,
+// article by article, whether the page's text is better than the text the feed
+// already carried (Enrich), because a bad extraction must never replace a good
+// feed summary.
+package page
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	nurl "net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
+
+	"github.com/research-cli/research/agents/fetch"
+)
+
+// ErrNoArticle is returned (wrapped) when a page holds no article: a login
+// form, an index of links, an empty shell that needs JavaScript.
+var ErrNoArticle = errors.New("page holds no article")
+
+// ErrNotHTML is returned (wrapped) when the server answered with something
+// that is not an HTML page (a PDF, an image, JSON).
+var ErrNotHTML = errors.New("not an HTML page")
+
+// ErrTooComplex is returned (wrapped) when a page has more elements than the
+// extractor is allowed to score; readability's cost grows with the element
+// count and a pathological page must not stall a run.
+var ErrTooComplex = errors.New("page too complex to extract")
+
+// Limits on the work one page may cost.
+const (
+	// MaxTextBytes caps the extracted text; longer text is cut at a paragraph
+	// boundary. The analyzer gains nothing from a book-length page.
+	MaxTextBytes = 200 << 10
+	// MaxElements caps how many elements readability scores on one page.
+	MaxElements = 60000
+	// minArticleRunes is the least text a page must yield to count as an article.
+	minArticleRunes = 200
+	// maxArticleLinkDensity is the share of the text inside links above which
+	// the "article" is a list of links (an index page, a menu).
+	maxArticleLinkDensity = 0.5
+)
+
+// acceptHTML is the Accept header for article pages.
+const acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+
+// Extracted is an article extracted from its page.
+type Extracted struct {
+	URL       string
+	Title     string
+	Byline    string
+	Published time.Time
+	Site      string
+	// Text is the article's main text: paragraphs (headings and list items
+	// included) separated by blank lines.
+	Text string
+	// Lang is the page's declared language, when it declares one.
+	Lang string
+	// Excerpt is the page's own description, or the first paragraph.
+	Excerpt string
+	// LinkDensity is the share of Text's letters that sat inside links; a high
+	// value means the "article" is mostly navigation.
+	LinkDensity float64
+	// Truncated says Text was cut at MaxTextBytes.
+	Truncated bool
+}
+
+// extractedJSON is the contract's view of an Extracted (`research extract --format json`).
+type extractedJSON struct {
+	URL       string `json:"url"`
+	Title     string `json:"title"`
+	Byline    string `json:"byline"`
+	Published string `json:"published"`
+	Site      string `json:"site"`
+	Text      string `json:"text"`
+}
+
+// MarshalJSON writes the contract's shape: published is RFC 3339, or an empty
+// string when the page did not say.
+func (e Extracted) MarshalJSON() ([]byte, error) {
+	v := extractedJSON{URL: e.URL, Title: e.Title, Byline: e.Byline, Site: e.Site, Text: e.Text}
+	if !e.Published.IsZero() {
+		v.Published = e.Published.Format(time.RFC3339)
+	}
+	return json.Marshal(v)
+}
+
+// Extract fetches url through c and extracts its article. Errors name the URL;
+// ErrNoArticle, ErrNotHTML and the client's own classified errors are wrapped.
+func Extract(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
+	resp, err := c.Get(ctx, fetch.Request{URL: url, Accept: acceptHTML})
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: %w", url, err)
+	}
+	if !isHTML(resp.ContentType, resp.Body) {
+		return nil, fmt.Errorf("extract %s: %w (content type %q)", url, ErrNotHTML, resp.ContentType)
+	}
+	pageURL := resp.URL
+	if pageURL == "" {
+		pageURL = url
+	}
+	ex, err := ExtractHTML(toUTF8(resp.Body, resp.ContentType), pageURL)
+	if err != nil {
+		return nil, fmt.Errorf("extract %s: %w", url, err)
+	}
+	return ex, nil
+}
+
+// isHTML says whether a response is an HTML page: by its declared type, or,
+// when the server did not declare one, by sniffing the body.
+func isHTML(contentType string, body []byte) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if contentType == "" || err != nil {
+		mt, _, _ = mime.ParseMediaType(http.DetectContentType(body))
+	}
+	switch mt {
+	case "text/html", "application/xhtml+xml":
+		return true
+	case "text/plain", "application/octet-stream":
+		// Misconfigured servers label pages this way; trust the bytes.
+		sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(body))
+		return sniffed == "text/html"
+	}
+	return false
+}
+
+// toUTF8 converts an HTML body to UTF-8. Valid UTF-8 is trusted as it is,
+// whatever the page declares, because a wrong declaration is far more common
+// than Latin-1 text that happens to be valid UTF-8; otherwise the charset comes
+// from the BOM, the Content-Type header, the page's <meta>, or defaults to
+// windows-1252 as browsers do.
+func toUTF8(body []byte, contentType string) []byte {
+	if utf8.Valid(body) {
+		return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	}
+	enc, name, _ := charset.DetermineEncoding(body, contentType)
+	if name == "utf-8" {
+		// Declared UTF-8 but not valid: keep what decodes, mark the rest.
+		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+	}
+	return out
+}
+
+// ExtractHTML extracts the article of an HTML page (UTF-8) whose address is
+// pageURL; relative links resolve against it. It returns a wrapped
+// ErrNoArticle when the page holds no article.
+func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
+	u, err := nurl.Parse(pageURL)
+	if err != nil {
+		return nil, fmt.Errorf("page URL %q: %w", pageURL, err)
+	}
+	root, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		return nil, fmt.Errorf("parse HTML: %w", err)
+	}
+	// Metadata fallbacks read the untouched document; readability then strips
+	// and rewrites the same tree in place, which saves a second parse.
+	meta := readMeta(goquery.NewDocumentFromNode(root))
+
+	p := readability.NewParser()
+	p.MaxElemsToParse = MaxElements
+	art, err := p.ParseAndMutate(root, u)
+	if err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return nil, fmt.Errorf("%w: %v", ErrTooComplex, err)
+		}
+		return nil, fmt.Errorf("readability: %w", err)
+	}
+	if art.Node == nil {
+		return nil, fmt.Errorf("%w: no main content found", ErrNoArticle)
+	}
+
+	clean(goquery.NewDocumentFromNode(art.Node).Selection)
+	r := renderText(art.Node)
+	text, truncated := capText(r.text, MaxTextBytes)
+	ex := &Extracted{
+		URL: pageURL,
+		// JSON-LD comes first, as in readability itself; meta.ld is non-empty
+		// where readability could not read the JSON-LD (@type lists, @graph
+		// arrays, authors given as plain strings).
+		Title:       firstNonEmpty(meta.ld.headline, art.Title(), meta.title),
+		Byline:      firstNonEmpty(meta.ld.author, cleanByline(art.Byline()), meta.author),
+		Site:        firstNonEmpty(meta.ld.publisher, art.SiteName(), meta.site),
+		Text:        text,
+		Lang:        firstNonEmpty(art.Language(), meta.lang),
+		Excerpt:     art.Excerpt(),
+		LinkDensity: r.linkDensity(),
+		Truncated:   truncated,
+	}
+	if t, ok := parseTime(meta.ld.datePublished); ok {
+		ex.Published = t
+	} else if t, err := art.PublishedTime(); err == nil {
+		ex.Published = t
+	} else {
+		ex.Published = meta.published
+	}
+
+	if n := utf8.RuneCountInString(ex.Text); n < minArticleRunes {
+		return nil, fmt.Errorf("%w: only %d characters of text", ErrNoArticle, n)
+	}
+	if ex.LinkDensity > maxArticleLinkDensity {
+		return nil, fmt.Errorf("%w: %.0f%% of the text is links", ErrNoArticle, 100*ex.LinkDensity)
+	}
+	return ex, nil
+}
+
+// capText cuts text to at most max bytes, at the last paragraph break before
+// the limit when there is one, else at a rune boundary.
+func capText(text string, max int) (string, bool) {
+	if len(text) <= max {
+		return text, false
+	}
+	cut := text[:max]
+	if i := strings.LastIndex(cut, "\n\n"); i > max/2 {
+		return cut[:i], true
+	}
+	for len(cut) > 0 && !utf8.ValidString(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return cut, true
+}
+
+// cleanByline trims the whitespace bylines carry from the page's layout.
+func cleanByline(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}

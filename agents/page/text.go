@@ -1,0 +1,192 @@
+package page
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
+)
+
+// blockTags are the elements that start and end a paragraph of text.
+var blockTags = map[string]bool{
+	"address": true, "article": true, "aside": true, "blockquote": true, "body": true,
+	"caption": true, "center": true, "dd": true, "details": true, "dialog": true, "div": true,
+	"dl": true, "dt": true, "fieldset": true, "figcaption": true, "figure": true, "footer": true,
+	"form": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"header": true, "hgroup": true, "hr": true, "html": true, "li": true, "main": true, "nav": true,
+	"ol": true, "p": true, "pre": true, "section": true, "summary": true, "table": true,
+	"tbody": true, "tfoot": true, "thead": true, "tr": true, "ul": true, "menu": true,
+}
+
+// skipTags never hold text a reader sees.
+var skipTags = map[string]bool{
+	"head": true, "script": true, "style": true, "noscript": true, "template": true,
+	"svg": true, "iframe": true, "object": true, "embed": true, "canvas": true,
+	"audio": true, "video": true, "button": true, "input": true, "select": true,
+	"textarea": true, "option": true, "map": true, "title": true,
+}
+
+// clutter matches what readability sometimes keeps inside an article but no
+// reader wants in its text: sharing and follow widgets, "related" boxes,
+// newsletter sign-ups, and elements the page itself hides.
+const clutter = `[hidden], [aria-hidden="true"], [style*="display:none"], [style*="display: none"],` +
+	`.share, .sharing, .social-share, .share-buttons, .sharedaddy, .social-buttons, ` +
+	`.newsletter-signup, .related-posts, .print-only`
+
+// clean removes clutter from the extracted article in place.
+func clean(article *goquery.Selection) {
+	article.Find(clutter).Remove()
+}
+
+// rendered is an article's text and how much of it sat inside links.
+type rendered struct {
+	text       string
+	linkRunes  int
+	totalRunes int
+}
+
+// linkDensity is the share of the text's letters and digits inside links.
+func (r rendered) linkDensity() float64 {
+	if r.totalRunes == 0 {
+		return 0
+	}
+	return float64(r.linkRunes) / float64(r.totalRunes)
+}
+
+// textRenderer turns a DOM into paragraphs: block elements (headings, list
+// items, table rows included) become paragraphs separated by blank lines,
+// inline whitespace collapses to one space, <br> is a line break and <pre>
+// keeps its layout.
+type textRenderer struct {
+	paras   []string
+	cur     strings.Builder
+	space   bool // a space is pending before the next word
+	inLink  int
+	inPre   int
+	links   int
+	letters int
+}
+
+// renderText renders n (and its descendants) as plain text.
+func renderText(n *html.Node) rendered {
+	var r textRenderer
+	r.walk(n)
+	r.flush()
+	return rendered{text: strings.Join(r.paras, "\n\n"), linkRunes: r.links, totalRunes: r.letters}
+}
+
+func (r *textRenderer) walk(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		r.text(n.Data)
+		return
+	case html.DocumentNode:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			r.walk(c)
+		}
+		return
+	case html.ElementNode:
+	default:
+		return
+	}
+	tag := n.Data
+	if skipTags[tag] {
+		return
+	}
+	switch tag {
+	case "br":
+		r.cur.WriteByte('\n')
+		r.space = false
+		return
+	case "td", "th":
+		r.space = true
+	case "img":
+		return
+	}
+	block := blockTags[tag]
+	if block {
+		r.flush()
+	}
+	if tag == "a" {
+		r.inLink++
+	}
+	if tag == "pre" {
+		r.inPre++
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		r.walk(c)
+	}
+	switch {
+	case block:
+		r.flush() // before leaving <pre>, so its layout is kept
+	case tag == "td" || tag == "th":
+		r.space = true
+	}
+	if tag == "a" {
+		r.inLink--
+	}
+	if tag == "pre" {
+		r.inPre--
+	}
+}
+
+func (r *textRenderer) text(s string) {
+	for _, c := range s {
+		if unicode.IsLetter(c) || unicode.IsNumber(c) {
+			r.letters++
+			if r.inLink > 0 {
+				r.links++
+			}
+		}
+	}
+	if r.inPre > 0 {
+		r.cur.WriteString(s)
+		r.space = false
+		return
+	}
+	for len(s) > 0 {
+		c, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if unicode.IsSpace(c) {
+			r.space = true
+			continue
+		}
+		if r.space && r.cur.Len() > 0 && !endsWithNewline(&r.cur) {
+			r.cur.WriteByte(' ')
+		}
+		r.space = false
+		r.cur.WriteRune(c)
+	}
+}
+
+func endsWithNewline(b *strings.Builder) bool {
+	s := b.String()
+	return len(s) > 0 && s[len(s)-1] == '\n'
+}
+
+// flush ends the current paragraph.
+func (r *textRenderer) flush() {
+	s := r.cur.String()
+	r.cur.Reset()
+	r.space = false
+	if r.inPre > 0 {
+		s = strings.Trim(s, "\n")
+		if strings.TrimSpace(s) != "" {
+			r.paras = append(r.paras, s)
+		}
+		return
+	}
+	// Trim each line (a <br> leaves a line break) and drop empty ones.
+	lines := strings.Split(s, "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) > 0 {
+		r.paras = append(r.paras, strings.Join(kept, "\n"))
+	}
+}
