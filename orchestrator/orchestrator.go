@@ -1,0 +1,307 @@
+// Package orchestrator runs a research question through the pipeline: fan-out
+// to every source at once, each with its own deadline; merge and de-duplicate;
+// enrich the best candidates with their full pages; then analyse the articles
+// in an isolated child process. A failing source or stage is data in the
+// result, never a reason to stop.
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/research-cli/research/agents"
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/orchestrator/isolation"
+)
+
+// Options wire the orchestrator. The function fields are the seams that the
+// command fills with the real agents, filter, page enricher and isolation
+// runner, and that tests fill with fakes.
+type Options struct {
+	Sources []models.Source
+	// SourceTimeout is the deadline of a source that sets none of its own.
+	SourceTimeout time.Duration
+	// StageTimeout is the deadline of the whole fetch stage.
+	StageTimeout time.Duration
+	// Parallel caps the sources fetched at once.
+	Parallel int
+	// KeepOffTopic keeps feed items that do not bear on the question.
+	KeepOffTopic bool
+	// EnrichPages is how many candidates get their full page fetched.
+	EnrichPages int
+	// PageTimeout bounds the enrichment stage.
+	PageTimeout time.Duration
+
+	// NewAgent builds the agent of a source.
+	NewAgent func(models.Source) (agents.Agent, error)
+	// OnTopic says whether a feed item bears on the question; nil keeps all.
+	OnTopic func(query string, a models.Article) bool
+	// Enrich fetches full pages for the chosen articles, in place; nil disables.
+	Enrich func(ctx context.Context, arts []*models.Article)
+	// Analyze runs the analysis; nil skips the stage (analysis stays null).
+	Analyze func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome
+	// AnalysisOptions are passed to the analyzer.
+	AnalysisOptions *models.AnalysisOptions
+
+	// Observer hears about progress; nil is silent.
+	Observer Observer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Observer is told what happens, as it happens, from any goroutine.
+type Observer interface {
+	SourceStarted(src models.Source)
+	SourceFinished(res models.SourceResult)
+	FetchFinished(stats FetchStats)
+	EnrichFinished(tried, improved int, elapsed time.Duration)
+	AnalysisStarted(articles, requestBytes int)
+	AnalysisFinished(out isolation.Outcome)
+}
+
+// FetchStats describe the fetch stage as a whole.
+type FetchStats struct {
+	Elapsed time.Duration
+	// Sequential is the sum of every source's time: what one-after-another would have cost.
+	Sequential time.Duration
+	Sources    int
+	Failed     int
+	Articles   int
+}
+
+// Run is a finished run: the contract result and what it cost.
+type Run struct {
+	Result   models.Result
+	Fetch    FetchStats
+	Analysis isolation.Outcome
+}
+
+// Orchestrator runs questions; build it with New.
+type Orchestrator struct {
+	opts Options
+}
+
+// New checks the options and returns an Orchestrator.
+func New(opts Options) (*Orchestrator, error) {
+	if opts.NewAgent == nil {
+		return nil, errors.New("orchestrator: NewAgent is required")
+	}
+	if opts.Parallel < 1 {
+		opts.Parallel = 8
+	}
+	if opts.SourceTimeout <= 0 {
+		opts.SourceTimeout = 10 * time.Second
+	}
+	if opts.StageTimeout <= 0 {
+		opts.StageTimeout = 30 * time.Second
+	}
+	if opts.PageTimeout <= 0 {
+		opts.PageTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
+	return &Orchestrator{opts: opts}, nil
+}
+
+// Run answers one question. It returns an error only when ctx was cancelled
+// (the user interrupted); everything else that fails is recorded in the result.
+func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
+	run := &Run{}
+	results, perSource, fs := o.fetch(ctx, query)
+	run.Fetch = fs
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	arts := merge(results, perSource)
+	run.Fetch.Articles = len(arts)
+
+	if o.opts.Enrich != nil && o.opts.EnrichPages > 0 {
+		o.enrich(ctx, arts)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("enrich: %w", err)
+		}
+	}
+
+	run.Result = models.Result{
+		Query:       query,
+		GeneratedAt: o.opts.Now().UTC().Truncate(time.Second),
+		Sources:     results,
+		Articles:    arts,
+	}
+	if o.opts.Analyze != nil {
+		req := &models.AnalysisRequest{
+			Version:  models.ContractVersion,
+			Query:    query,
+			Articles: analysisArticles(arts),
+			Options:  o.opts.AnalysisOptions,
+		}
+		o.opts.Observer.AnalysisStarted(len(arts), approxSize(req))
+		out := o.opts.Analyze(ctx, req)
+		o.opts.Observer.AnalysisFinished(out)
+		run.Analysis = out
+		if out.Degraded != nil && out.Degraded.Reason == models.ReasonCancelled && ctx.Err() != nil {
+			return nil, fmt.Errorf("analysis: %w", ctx.Err())
+		}
+		run.Result.Analysis = out.Report
+		run.Result.Degraded = out.Degraded
+	}
+	orderArticles(&run.Result)
+	return run, nil
+}
+
+// fetch queries every source at once, bounded by Parallel, each under its own
+// deadline and all under the stage deadline.
+func (o *Orchestrator) fetch(ctx context.Context, query string) ([]models.SourceResult, [][]models.Article, FetchStats) {
+	start := time.Now()
+	stageCtx, cancel := context.WithTimeout(ctx, o.opts.StageTimeout)
+	defer cancel()
+
+	n := len(o.opts.Sources)
+	results := make([]models.SourceResult, n)
+	perSource := make([][]models.Article, n)
+	sem := make(chan struct{}, o.opts.Parallel)
+	var wg sync.WaitGroup
+	for i, src := range o.opts.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-stageCtx.Done():
+				results[i] = models.SourceResult{Name: src.Name, Kind: string(src.Kind), URL: src.URL,
+					Error: "not started: the fetch stage deadline passed first", ErrorKind: "timeout"}
+				o.opts.Observer.SourceFinished(results[i])
+				return
+			}
+			defer func() { <-sem }()
+			o.opts.Observer.SourceStarted(src)
+			res, arts := o.fetchOne(stageCtx, query, src, time.Since(start))
+			results[i], perSource[i] = res, arts
+			o.opts.Observer.SourceFinished(res)
+		}()
+	}
+	wg.Wait()
+
+	fs := FetchStats{Elapsed: time.Since(start), Sources: n}
+	for _, r := range results {
+		fs.Sequential += time.Duration(r.ElapsedMS) * time.Millisecond
+		if r.Error != "" {
+			fs.Failed++
+		}
+	}
+	o.opts.Observer.FetchFinished(fs)
+	return results, perSource, fs
+}
+
+func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, src models.Source, offset time.Duration) (res models.SourceResult, arts []models.Article) {
+	res = models.SourceResult{Name: src.Name, Kind: string(src.Kind), URL: src.URL, StartedMS: offset.Milliseconds()}
+	timeout := src.Timeout
+	if timeout <= 0 {
+		timeout = o.opts.SourceTimeout
+	}
+	ctx, cancel := context.WithTimeout(stageCtx, timeout)
+	defer cancel()
+	start := time.Now()
+	defer func() {
+		res.ElapsedMS = time.Since(start).Milliseconds()
+		if p := recover(); p != nil {
+			// A bug in one agent must not take the run down.
+			res.Error = fmt.Sprintf("internal error in the %s agent: %v", src.Kind, p)
+			res.ErrorKind = "internal"
+			arts = nil
+			debugStack = string(debug.Stack())
+		}
+	}()
+
+	agent, err := o.opts.NewAgent(src)
+	if err == nil {
+		arts, err = agent.Search(ctx, query)
+	}
+	if err != nil {
+		res.Error, res.ErrorKind = describe(err, ctx, stageCtx, timeout, o.opts.StageTimeout)
+		return res, nil
+	}
+	res.Fetched = len(arts)
+	kept := arts[:0:0]
+	for _, a := range arts {
+		a.Source = src.Name
+		if a.Kind == "" {
+			a.Kind = string(src.Kind)
+		}
+		if src.Kind == models.KindFeed && !o.opts.KeepOffTopic && o.opts.OnTopic != nil && !o.opts.OnTopic(query, a) {
+			res.OffTopic++
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return res, kept
+}
+
+// debugStack keeps the last agent panic's stack for --debug.
+var debugStack string
+
+// LastPanicStack returns the stack of the last agent panic, for --debug output.
+func LastPanicStack() string { return debugStack }
+
+// describe turns a source's error into one line and a kind.
+func describe(err error, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
+	kind := errorKind(err)
+	msg := oneLine(err.Error())
+	switch {
+	case errors.Is(stageCtx.Err(), context.DeadlineExceeded):
+		return fmt.Sprintf("cut off at the fetch stage deadline (%s): %s", stageTimeout, msg), "timeout"
+	case errors.Is(srcCtx.Err(), context.DeadlineExceeded):
+		if kind == "" || kind == "network" {
+			kind = "timeout"
+		}
+		if !strings.Contains(msg, "timeout") && !strings.Contains(msg, "deadline") {
+			msg = fmt.Sprintf("timeout after %s: %s", timeout, msg)
+		} else {
+			msg = fmt.Sprintf("timeout after %s (%s)", timeout, msg)
+		}
+		return msg, kind
+	}
+	return msg, kind
+}
+
+// kinder is satisfied by errors that classify themselves.
+type kinder interface{ ErrorKind() string }
+
+func errorKind(err error) string {
+	var k kinder
+	if errors.As(err, &k) {
+		return k.ErrorKind()
+	}
+	return classify(err)
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 300
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+type nopObserver struct{}
+
+func (nopObserver) SourceStarted(models.Source)            {}
+func (nopObserver) SourceFinished(models.SourceResult)     {}
+func (nopObserver) FetchFinished(FetchStats)               {}
+func (nopObserver) EnrichFinished(int, int, time.Duration) {}
+func (nopObserver) AnalysisStarted(int, int)               {}
+func (nopObserver) AnalysisFinished(isolation.Outcome)     {}
+
+// DisableAnalysis makes Run stop after fetching (research sources check).
+func (o *Orchestrator) DisableAnalysis() { o.opts.Analyze = nil }
