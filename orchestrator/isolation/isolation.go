@@ -1,0 +1,436 @@
+// Package isolation runs the analyzer (research-analyze) as an isolated child
+// process: one JSON request on its stdin, one JSON report read back from its
+// stdout, with a hard wall-clock timeout, the child in its own process group
+// killed as a group, bounded reads of stdout and stderr, resource limits, a
+// parent-death signal and an allow-listed environment. Whatever the child does,
+// Run returns an Outcome holding either a strictly decoded report or a typed
+// reason; it never panics, never hangs past the timeout and leaves no process
+// behind. docs/isolation.md lists the guarantees and their caveats.
+package isolation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/research-cli/research/models"
+)
+
+// Defaults applied by Run to zero Config fields.
+const (
+	DefaultTimeout           = 15 * time.Second
+	DefaultMemoryLimit int64 = 2 << 30
+	DefaultMaxOutput   int64 = 256 << 20
+	DefaultStderrTail        = 64 << 10
+	// DefaultWaitDelay bounds how long Run waits for the child's pipes to
+	// close once the child has exited or been killed (a grandchild that left
+	// the process group may hold them open).
+	DefaultWaitDelay = 250 * time.Millisecond
+)
+
+// MemoryLimitEnv is the environment variable through which the analyzer learns
+// its memory limit in bytes, so that it can also limit itself (for a Go
+// analyzer: debug.SetMemoryLimit first thing in main).
+const MemoryLimitEnv = "RESEARCH_ANALYZE_MEMORY_LIMIT"
+
+// Stage is the Degraded.Stage of every degradation Run reports.
+const Stage = "analysis"
+
+// Config for one analysis run. The zero value is usable.
+type Config struct {
+	// Path is the analyzer binary; "" means Locate("").
+	Path string
+	// Args are extra arguments for the analyzer.
+	Args []string
+	// Timeout is the hard wall-clock timeout; default 15s.
+	Timeout time.Duration
+	// MemoryLimit in bytes, default 2 GiB; negative disables it. It is applied
+	// to the child as RLIMIT_DATA (see applyLimits) and passed in MemoryLimitEnv.
+	MemoryLimit int64
+	// CPULimit is RLIMIT_CPU, rounded up to whole seconds; default 2×Timeout;
+	// negative disables it.
+	CPULimit time.Duration
+	// MaxOutput caps the child's stdout in bytes; default 256 MiB.
+	MaxOutput int64
+	// StderrTail is how many trailing bytes of stderr are kept; default 64 KiB.
+	StderrTail int
+	// ExtraEnv is added to the allow-listed environment ("KEY=value").
+	ExtraEnv []string
+	// WaitDelay bounds the wait for the child's pipes after it exited or was
+	// killed; default DefaultWaitDelay.
+	WaitDelay time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MemoryLimit == 0 {
+		c.MemoryLimit = DefaultMemoryLimit
+	}
+	if c.CPULimit == 0 {
+		c.CPULimit = 2 * c.Timeout
+	}
+	if c.MaxOutput <= 0 {
+		c.MaxOutput = DefaultMaxOutput
+	}
+	if c.StderrTail <= 0 {
+		c.StderrTail = DefaultStderrTail
+	}
+	if c.WaitDelay <= 0 {
+		c.WaitDelay = DefaultWaitDelay
+	}
+	return c
+}
+
+// cpuSeconds is the CPU limit rounded up to whole seconds (0: none).
+func (c Config) cpuSeconds() uint64 {
+	if c.CPULimit <= 0 {
+		return 0
+	}
+	return uint64((c.CPULimit + time.Second - 1) / time.Second)
+}
+
+// Outcome of one run. Exactly one of Report and Degraded is non-nil.
+type Outcome struct {
+	Report   *models.AnalysisReport
+	Degraded *models.Degraded // Stage "analysis", Reason one of models.Reason*, Detail one human line
+
+	Path         string // the binary actually run
+	PID          int
+	RequestBytes int
+	ReportBytes  int
+	Elapsed      time.Duration
+	ExitCode     int    // -1 when killed by a signal
+	Signal       string // e.g. "killed", "segmentation fault"
+	StderrTail   string // last StderrTail bytes of the child's stderr
+	StderrBytes  int64  // everything the child wrote to stderr
+
+	// CPUTime is the child's user+system CPU time; MaxRSS its peak resident
+	// memory in bytes (from the kernel's rusage).
+	CPUTime time.Duration
+	MaxRSS  int64
+	// LimitError says why a resource limit could not be applied, if one could not.
+	LimitError string
+}
+
+// allowedEnv are the parent's variables the child may see; everything else
+// (API keys, tokens, proxy credentials) stays in the parent.
+var allowedEnv = []string{"PATH", "HOME", "LANG", "TZ", "TMPDIR"}
+
+// childEnv builds the child's environment from the allow-list.
+func childEnv(parent []string, memory int64, extra []string) []string {
+	env := make([]string, 0, len(allowedEnv)+len(extra)+4)
+	for _, kv := range parent {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if strings.HasPrefix(k, "LC_") {
+			env = append(env, kv)
+			continue
+		}
+		for _, a := range allowedEnv {
+			if k == a {
+				env = append(env, kv)
+				break
+			}
+		}
+	}
+	if memory > 0 {
+		env = append(env, MemoryLimitEnv+"="+strconv.FormatInt(memory, 10))
+	}
+	return append(env, extra...)
+}
+
+// runner holds what the child's I/O callbacks and exec's Cancel share.
+type runner struct {
+	pid    atomic.Int64
+	killed atomic.Bool // Cancel ran: the context (timeout or caller) ended the child
+}
+
+func (r *runner) kill() error { return killGroup(int(r.pid.Load())) }
+
+// gatedReader holds back the request until the resource limits are applied,
+// so the child cannot start work before it is constrained.
+type gatedReader struct {
+	gate <-chan struct{}
+	r    io.Reader
+}
+
+func (g *gatedReader) Read(p []byte) (int, error) {
+	<-g.gate
+	return g.r.Read(p)
+}
+
+// Run marshals req, runs the analyzer, and never panics, never hangs past
+// Timeout (+ WaitDelay), never leaves a process behind. ctx cancellation
+// (Ctrl-C) kills the child's whole process group; then Degraded.Reason is
+// models.ReasonCancelled.
+func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outcome) {
+	began := time.Now()
+	cfg = cfg.withDefaults()
+	r := &runner{}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = r.kill()
+			out.Report = nil
+			out.Degraded = degrade(models.ReasonCrashed, fmt.Sprintf("internal error in the isolation runner: %v", p))
+		}
+		out.Elapsed = time.Since(began)
+	}()
+
+	path, err := Locate(cfg.Path)
+	if err != nil {
+		out.Degraded = degrade(models.ReasonStartFailed, locateDetail(err))
+		return out
+	}
+	out.Path = path
+	if err := ctx.Err(); err != nil {
+		out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
+		return out
+	}
+	if req == nil {
+		req = &models.AnalysisRequest{Version: models.ContractVersion, Articles: []models.Article{}}
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		out.Degraded = degrade(models.ReasonStartFailed, "could not encode the analysis request: "+oneLine(err.Error()))
+		return out
+	}
+	out.RequestBytes = len(payload)
+
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, path, cfg.Args...)
+	cmd.Env = childEnv(os.Environ(), cfg.MemoryLimit, cfg.ExtraEnv)
+	cmd.SysProcAttr = sysProcAttr()
+	gate := make(chan struct{})
+	cmd.Stdin = &gatedReader{gate: gate, r: bytes.NewReader(payload)}
+	stdout := &cappedBuffer{max: cfg.MaxOutput, onOverflow: func() { _ = r.kill() }}
+	stderr := &tailBuffer{n: cfg.StderrTail}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Cancel = func() error {
+		r.killed.Store(true)
+		return r.kill()
+	}
+	cmd.WaitDelay = cfg.WaitDelay
+
+	started := make(chan error, 1)
+	waited := make(chan error, 1)
+	// Start and reap on one locked OS thread: Pdeathsig fires when the thread
+	// that forked the child exits, and a Go thread can exit under us if another
+	// goroutine locks it and returns without unlocking. Locked, the thread
+	// lives exactly as long as this goroutine needs it.
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		pid := cmd.Process.Pid
+		r.pid.Store(int64(pid))
+		started <- nil
+		if canWaitNoReap {
+			// The child is a zombie now, still holding its pid and so its
+			// group id: kill the group's survivors (grandchildren holding the
+			// pipes open) before reaping.
+			waitExited(pid)
+			_ = killGroup(pid)
+		}
+		err := cmd.Wait()
+		if !canWaitNoReap {
+			_ = killGroup(pid)
+		}
+		waited <- err
+	}()
+	if err := <-started; err != nil {
+		close(gate)
+		if ctx.Err() != nil {
+			out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
+		} else {
+			out.Degraded = degrade(models.ReasonStartFailed, fmt.Sprintf("the analyzer could not be started: %s", oneLine(err.Error())))
+		}
+		return out
+	}
+	out.PID = int(r.pid.Load())
+	if err := applyLimits(out.PID, cfg.MemoryLimit, cfg.cpuSeconds()); err != nil {
+		out.LimitError = err.Error()
+	}
+	close(gate)
+	waitErr := <-waited
+
+	out.StderrTail = strings.ToValidUTF8(string(stderr.Bytes()), "\uFFFD")
+	out.StderrBytes = stderr.total
+	out.ReportBytes = len(stdout.buf)
+	out.ExitCode = -1
+	var signal syscall.Signal
+	if ps := cmd.ProcessState; ps != nil {
+		out.ExitCode = ps.ExitCode()
+		out.CPUTime = ps.UserTime() + ps.SystemTime()
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			signal = ws.Signal()
+			out.Signal = signal.String()
+		}
+		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			out.MaxRSS = int64(ru.Maxrss) * 1024
+		}
+	}
+	out.Report, out.Degraded = classify(ctx, cfg, &out, stdout, waitErr, r.killed.Load(), signal, req)
+	return out
+}
+
+// classify turns what happened to the child into a report or one typed reason.
+// Order matters: a cap or a deadline explains whatever the child then did.
+func classify(ctx context.Context, cfg Config, out *Outcome, stdout *cappedBuffer, waitErr error,
+	killed bool, signal syscall.Signal, req *models.AnalysisRequest) (*models.AnalysisReport, *models.Degraded) {
+	switch {
+	case stdout.over:
+		return nil, degrade(models.ReasonOutputTooLarge, fmt.Sprintf("the analyzer's output exceeded the %s limit", formatBytes(cfg.MaxOutput)))
+	case killed && errors.Is(ctx.Err(), context.Canceled):
+		return nil, degrade(models.ReasonCancelled, "the analysis was cancelled")
+	case killed && ctx.Err() != nil:
+		return nil, degrade(models.ReasonTimeout, "the analyzer was stopped when the run's deadline passed")
+	case killed:
+		return nil, degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer timed out after %s", cfg.Timeout))
+	}
+	if signal != 0 {
+		if (signal == syscall.SIGKILL || signal == syscall.SIGXCPU) && cfg.cpuSeconds() > 0 &&
+			out.CPUTime >= time.Duration(cfg.cpuSeconds())*time.Second-50*time.Millisecond {
+			return nil, degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer used up its CPU time limit (%ds)", cfg.cpuSeconds()))
+		}
+		if oom := outOfMemory(out.StderrTail); oom {
+			return nil, degrade(models.ReasonCrashed, memoryDetail(cfg))
+		}
+		return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer crashed (%s)", signal))
+	}
+	if out.ExitCode != 0 {
+		if outOfMemory(out.StderrTail) {
+			return nil, degrade(models.ReasonCrashed, memoryDetail(cfg))
+		}
+		line := crashLine(out.StderrTail)
+		switch {
+		case strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: "):
+			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer crashed (%s)", line))
+		case out.ExitCode == 2 && line != "":
+			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer rejected the request (exit status 2: %s)", line))
+		case line != "":
+			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer failed (exit status %d: %s)", out.ExitCode, line))
+		default:
+			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer failed (exit status %d)", out.ExitCode))
+		}
+	}
+	// Exit 0. ErrWaitDelay means a process that left the group held the pipes
+	// open after the analyzer exited; the analyzer's own output is complete,
+	// so it is judged on its merits like any other.
+	if waitErr != nil && !errors.Is(waitErr, exec.ErrWaitDelay) {
+		return nil, degrade(models.ReasonCrashed, "reading the analyzer's output failed: "+oneLine(waitErr.Error()))
+	}
+	ids := make([]string, len(req.Articles))
+	for i, a := range req.Articles {
+		ids[i] = a.ID
+	}
+	rep, err := DecodeReport(stdout.buf, ids)
+	if errors.Is(err, ErrEmptyOutput) {
+		return nil, degrade(models.ReasonBadOutput, "the analyzer exited successfully but printed nothing")
+	}
+	if err != nil {
+		return nil, degrade(models.ReasonBadOutput, "the analyzer printed something that is "+err.Error())
+	}
+	return rep, nil
+}
+
+func degrade(reason, detail string) *models.Degraded {
+	return &models.Degraded{Stage: Stage, Reason: reason, Detail: detail}
+}
+
+func locateDetail(err error) string {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, ErrNotExecutable):
+		return "the analyzer is not executable: " + strings.TrimPrefix(msg, ErrNotExecutable.Error()+": ")
+	default:
+		return "the analyzer was not found: " + strings.TrimPrefix(msg, ErrNotFound.Error()+": ")
+	}
+}
+
+func memoryDetail(cfg Config) string {
+	if cfg.MemoryLimit > 0 {
+		return fmt.Sprintf("the analyzer ran out of memory (limit %s)", formatBytes(cfg.MemoryLimit))
+	}
+	return "the analyzer ran out of memory"
+}
+
+// outOfMemory recognises the last words of a child that hit its memory limit:
+// the Go runtime, Python and C/C++ runtimes each say it their own way.
+func outOfMemory(stderr string) bool {
+	for _, m := range []string{"runtime: out of memory", "MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory"} {
+		if strings.Contains(stderr, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// crashLine picks the most telling stderr line: a Go panic or fatal error
+// line when there is one, else the last non-empty line (where Python and most
+// programs put the error).
+func crashLine(stderr string) string {
+	lines := strings.Split(stderr, "\n")
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return oneLine(l)
+		}
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return oneLine(l)
+		}
+	}
+	return ""
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// Summary is the one-line human message for the text report: what went wrong
+// and how to see more, or how the analysis went.
+func (o Outcome) Summary() string {
+	if o.Degraded == nil {
+		if o.Report == nil {
+			return "no analysis"
+		}
+		return fmt.Sprintf("analysed %d articles in %s (pid %d)", len(o.Report.Ranking), o.Elapsed.Round(time.Millisecond), o.PID)
+	}
+	msg := o.Degraded.Detail
+	switch o.Degraded.Reason {
+	case models.ReasonTimeout, models.ReasonCrashed, models.ReasonBadOutput, models.ReasonOutputTooLarge:
+		if o.StderrBytes > 0 {
+			msg += " (run with --debug for its stderr)"
+		}
+	}
+	return msg
+}
