@@ -1,0 +1,175 @@
+package analysis
+
+import (
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/research-cli/research/analysis/text"
+	"github.com/research-cli/research/models"
+)
+
+// The fields of an article that are analysed, in the order their tokens are
+// numbered (a phrase's position counts from the start of the title).
+const (
+	fieldTitle = iota
+	fieldSummary
+	fieldContent
+	numFields
+)
+
+var fieldNames = [numFields]string{"title", "summary", "content"}
+
+// doc is one article after the text pipeline.
+type doc struct {
+	lang   text.Lang
+	text   [numFields]string
+	toks   [numFields][]text.Token
+	flen   [numFields]int // non-stop words per field, the BM25F field length
+	words  int            // every word, for stats
+	terms  []uint32       // sorted distinct non-stop terms of all fields
+	counts []uint32       // counts[i] is the frequency of terms[i]
+	worker int            // which analyzer produced the local term ids
+}
+
+// corpus is the request's articles after the text pipeline, with a global,
+// sorted vocabulary (so term ids do not depend on goroutine scheduling).
+type corpus struct {
+	docs  []doc
+	vocab []string // vocab[id] is the stem; sorted
+	df    []int32  // df[id] is how many documents contain the term
+}
+
+// numWorkers is how many goroutines work on per-article steps.
+func numWorkers(n int) int {
+	w := runtime.GOMAXPROCS(0)
+	if w > n {
+		w = n
+	}
+	return max(w, 1)
+}
+
+// parallel calls fn(worker, i) for every i in [0, n) on numWorkers(n)
+// goroutines and returns when all are done. Results must be stored by i so
+// the output does not depend on scheduling.
+func parallel(n int, fn func(worker, i int)) {
+	w := numWorkers(n)
+	if w == 1 {
+		for i := range n {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for k := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				fn(k, i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// detectText is what language detection looks at: the start of the article.
+func detectText(a *models.Article) string {
+	s := a.Title + ". " + a.Summary
+	if len(s) < 400 {
+		c := a.Content
+		if len(c) > 800 {
+			c = c[:800]
+		}
+		s += " " + c
+	}
+	return s
+}
+
+// buildCorpus runs the text pipeline over every article, in parallel.
+func buildCorpus(arts []models.Article) *corpus {
+	n := len(arts)
+	c := &corpus{docs: make([]doc, n)}
+	analyzers := make([]*text.Analyzer, numWorkers(n))
+	for i := range analyzers {
+		analyzers[i] = text.NewAnalyzer()
+	}
+	parallel(n, func(w, i int) {
+		a := &arts[i]
+		d := &c.docs[i]
+		d.worker = w
+		d.lang = text.DetectLanguage(detectText(a))
+		d.text = [numFields]string{a.Title, a.Summary, a.Content}
+		an := analyzers[w]
+		for f := range numFields {
+			d.toks[f] = an.Tokenize(d.lang, d.text[f], nil)
+			d.words += len(d.toks[f])
+		}
+	})
+
+	// Merge the per-worker vocabularies into one sorted vocabulary.
+	var all []string
+	for _, an := range analyzers {
+		all = append(all, an.Terms()...)
+	}
+	slices.Sort(all)
+	c.vocab = slices.Compact(all)
+	remap := make([][]uint32, len(analyzers))
+	for w, an := range analyzers {
+		terms := an.Terms()
+		remap[w] = make([]uint32, len(terms))
+		for local, t := range terms {
+			remap[w][local] = uint32(sort.SearchStrings(c.vocab, t))
+		}
+	}
+
+	parallel(n, func(_, i int) {
+		d := &c.docs[i]
+		m := remap[d.worker]
+		var scratch []uint32
+		for f := range numFields {
+			toks := d.toks[f]
+			for k := range toks {
+				toks[k].Term = m[toks[k].Term]
+				if !toks[k].Is(text.FlagStop) {
+					d.flen[f]++
+					scratch = append(scratch, toks[k].Term)
+				}
+			}
+		}
+		slices.Sort(scratch)
+		for k := 0; k < len(scratch); {
+			j := k
+			for j < len(scratch) && scratch[j] == scratch[k] {
+				j++
+			}
+			d.terms = append(d.terms, scratch[k])
+			d.counts = append(d.counts, uint32(j-k))
+			k = j
+		}
+	})
+
+	c.df = make([]int32, len(c.vocab))
+	for i := range c.docs {
+		for _, t := range c.docs[i].terms {
+			c.df[t]++
+		}
+	}
+	return c
+}
+
+// termID returns the global id of stem, or -1 when no article has it.
+func (c *corpus) termID(stem string) int {
+	i := sort.SearchStrings(c.vocab, stem)
+	if i < len(c.vocab) && c.vocab[i] == stem {
+		return i
+	}
+	return -1
+}

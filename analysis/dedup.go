@@ -1,0 +1,340 @@
+package analysis
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/research-cli/research/analysis/text"
+	"github.com/research-cli/research/models"
+)
+
+// Near-duplicate detection: one-permutation MinHash over word shingles,
+// banded LSH to find candidate pairs in linear time, and the exact Jaccard
+// similarity of the shingle sets to confirm them.
+const (
+	shingleK = 3
+	mhBins   = 64
+	lshBands = 16
+	lshRows  = mhBins / lshBands
+	// duplicateJaccard and sameStoryJaccard are the similarity thresholds of
+	// the two kinds of group.
+	duplicateJaccard = 0.8
+	sameStoryJaccard = 0.5
+	// fullBucket is the largest LSH bucket whose pairs are all verified;
+	// members of a larger one are checked against their neighbour and the
+	// bucket's first member only, so a bucket of thousands stays linear.
+	fullBucket = 16
+	// minBodyWords is the shortest body whose hash marks exact duplicates.
+	minBodyWords = 8
+)
+
+// mix64 is the SplitMix64 finaliser: a fixed, well-mixed 64-bit hash.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// bodyTokens are the words near-duplicate detection looks at: the summary
+// and content, or the title when there is no body.
+func bodyTokens(d *doc, dst []text.Token) []text.Token {
+	dst = append(dst, d.toks[fieldSummary]...)
+	dst = append(dst, d.toks[fieldContent]...)
+	if len(dst) == 0 {
+		dst = append(dst, d.toks[fieldTitle]...)
+	}
+	return dst
+}
+
+// shingleSet returns the sorted distinct hashes of the document's
+// shingles of shingleK consecutive non-stop terms.
+func shingleSet(body []text.Token) []uint64 {
+	var ids []uint64
+	for _, t := range body {
+		if !t.Is(text.FlagStop) {
+			ids = append(ids, uint64(t.Term))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	k := min(shingleK, len(ids))
+	out := make([]uint64, 0, len(ids)-k+1)
+	for i := 0; i+k <= len(ids); i++ {
+		h := uint64(0x9e3779b97f4a7c15)
+		for _, id := range ids[i : i+k] {
+			h = mix64(h ^ id)
+		}
+		out = append(out, h)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// signature is the one-permutation MinHash of a shingle set, with empty bins
+// filled from the next non-empty bin (densification) so that sparse sets
+// still compare fairly.
+func signature(set []uint64) [mhBins]uint64 {
+	var sig [mhBins]uint64
+	var filled [mhBins]bool
+	for _, h := range set {
+		b := h >> 58
+		if !filled[b] || h < sig[b] {
+			sig[b], filled[b] = h, true
+		}
+	}
+	for b := range mhBins {
+		if filled[b] {
+			continue
+		}
+		for dist := 1; dist < mhBins; dist++ {
+			nb := (b + dist) % mhBins
+			if filled[nb] {
+				sig[b] = mix64(sig[nb] + uint64(dist))
+				break
+			}
+		}
+	}
+	return sig
+}
+
+func jaccard(a, b []uint64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			inter++
+			i++
+			j++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// canonicalURL normalises a URL for exact duplicate detection: no scheme,
+// no "www.", no fragment, no tracking parameters, no trailing slash.
+func canonicalURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
+	if p := u.Port(); p != "" && p != "80" && p != "443" {
+		host += ":" + p
+	}
+	q := u.Query()
+	for k := range q {
+		lk := strings.ToLower(k)
+		if strings.HasPrefix(lk, "utm_") || lk == "fbclid" || lk == "gclid" || lk == "ref" || lk == "mc_cid" || lk == "mc_eid" {
+			q.Del(k)
+		}
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	s := host + path
+	if enc := q.Encode(); enc != "" { // Encode sorts by key
+		s += "?" + enc
+	}
+	return s
+}
+
+type unionFind []int
+
+func newUnionFind(n int) unionFind {
+	u := make(unionFind, n)
+	for i := range u {
+		u[i] = i
+	}
+	return u
+}
+
+func (u unionFind) find(i int) int {
+	for u[i] != i {
+		u[i] = u[u[i]]
+		i = u[i]
+	}
+	return i
+}
+
+func (u unionFind) union(a, b int) {
+	ra, rb := u.find(a), u.find(b)
+	if ra != rb {
+		u[max(ra, rb)] = min(ra, rb)
+	}
+}
+
+// findDuplicates groups the articles. rankPos[i] is article i's place in the
+// ranking; the best-ranked member of a group is its canonical article.
+// It returns dupOf (the canonical article of each duplicate, -1 otherwise)
+// and the groups.
+func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []models.Group) {
+	n := len(c.docs)
+	sets := make([][]uint64, n)
+	sigs := make([][mhBins]uint64, n)
+	bodyHash := make([]uint64, n)
+	parallel(n, func(_, i int) {
+		body := bodyTokens(&c.docs[i], nil)
+		sets[i] = shingleSet(body)
+		sigs[i] = signature(sets[i])
+		if len(body) >= minBodyWords && (len(c.docs[i].toks[fieldSummary]) > 0 || len(c.docs[i].toks[fieldContent]) > 0) {
+			ids := make([]uint32, len(body))
+			for k, t := range body {
+				ids[k] = t.Term
+			}
+			bodyHash[i] = hashTerms(ids) | 1 // never 0, which means "none"
+		}
+	})
+
+	dup := newUnionFind(n)
+	story := newUnionFind(n)
+	link := func(a, b int, sim float64) {
+		if sim >= duplicateJaccard {
+			dup.union(a, b)
+		}
+		if sim >= sameStoryJaccard {
+			story.union(a, b)
+		}
+	}
+	// Exact duplicates: the same canonical URL or the same normalised body.
+	byURL := map[string]int{}
+	byBody := map[uint64]int{}
+	for i := range n {
+		if cu := canonicalURL(arts[i].URL); cu != "" {
+			if j, ok := byURL[cu]; ok {
+				link(j, i, 1)
+			} else {
+				byURL[cu] = i
+			}
+		}
+		if h := bodyHash[i]; h != 0 {
+			if j, ok := byBody[h]; ok {
+				link(j, i, 1)
+			} else {
+				byBody[h] = i
+			}
+		}
+	}
+
+	// Near duplicates: LSH buckets, then exact Jaccard on candidate pairs.
+	buckets := map[uint64][]int32{}
+	for i := range n {
+		if len(sets[i]) == 0 {
+			continue
+		}
+		for b := range lshBands {
+			h := mix64(uint64(b) + 1)
+			for _, v := range sigs[i][b*lshRows : (b+1)*lshRows] {
+				h = mix64(h ^ v)
+			}
+			buckets[h] = append(buckets[h], int32(i))
+		}
+	}
+	pairs := map[uint64]bool{}
+	addPair := func(a, b int32) {
+		if a > b {
+			a, b = b, a
+		}
+		if a != b {
+			pairs[uint64(a)<<32|uint64(b)] = true
+		}
+	}
+	for _, m := range buckets {
+		if len(m) <= fullBucket {
+			for x := range m {
+				for y := x + 1; y < len(m); y++ {
+					addPair(m[x], m[y])
+				}
+			}
+			continue
+		}
+		for x := 1; x < len(m); x++ {
+			addPair(m[0], m[x])
+			addPair(m[x-1], m[x])
+		}
+	}
+	keys := make([]uint64, 0, len(pairs))
+	for k := range pairs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	sims := make([]float64, len(keys))
+	parallel(len(keys), func(_, k int) {
+		a, b := int(keys[k]>>32), int(keys[k]&0xffffffff)
+		sims[k] = jaccard(sets[a], sets[b])
+	})
+	for k, key := range keys {
+		link(int(key>>32), int(key&0xffffffff), sims[k])
+	}
+
+	// Canonical article of each duplicate group: the best ranked.
+	canon := make([]int, n)
+	for i := range canon {
+		canon[i] = -1
+	}
+	for i := range n {
+		r := dup.find(i)
+		if canon[r] < 0 || rankPos[i] < rankPos[canon[r]] {
+			canon[r] = i
+		}
+	}
+	dupOf := make([]int, n)
+	members := map[int][]int{}
+	for i := range n {
+		dupOf[i] = -1
+		if cn := canon[dup.find(i)]; cn != i {
+			dupOf[i] = cn
+		}
+	}
+	for i := range n {
+		members[dup.find(i)] = append(members[dup.find(i)], i)
+	}
+	type rankedGroup struct {
+		g   models.Group
+		pos int
+	}
+	var groups []rankedGroup
+	byRank := func(ids []int) []string {
+		slices.SortFunc(ids, func(a, b int) int { return rankPos[a] - rankPos[b] })
+		out := make([]string, len(ids))
+		for k, i := range ids {
+			out[k] = arts[i].ID
+		}
+		return out
+	}
+	for _, ms := range members {
+		if len(ms) > 1 {
+			ids := byRank(ms)
+			groups = append(groups, rankedGroup{models.Group{Kind: models.GroupDuplicate, IDs: ids}, rankPos[ms[0]] * 2})
+		}
+	}
+	stories := map[int][]int{}
+	for i := range n {
+		if dupOf[i] < 0 {
+			r := story.find(i)
+			stories[r] = append(stories[r], i)
+		}
+	}
+	for _, ms := range stories {
+		if len(ms) > 1 {
+			ids := byRank(ms)
+			groups = append(groups, rankedGroup{models.Group{Kind: models.GroupSameStory, IDs: ids}, rankPos[ms[0]]*2 + 1})
+		}
+	}
+	slices.SortFunc(groups, func(a, b rankedGroup) int { return a.pos - b.pos })
+	out := make([]models.Group, len(groups))
+	for k := range groups {
+		out[k] = groups[k].g
+	}
+	return dupOf, out
+}

@@ -1,0 +1,89 @@
+package text
+
+import (
+	"github.com/abadojack/whatlanggo"
+	"github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/dutch"
+	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/french"
+	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/italian"
+	"github.com/blevesearch/snowballstem/portuguese"
+	"github.com/blevesearch/snowballstem/spanish"
+	"github.com/blevesearch/snowballstem/swedish"
+)
+
+// Lang is an ISO 639-1 language code of a language the pipeline can stem.
+type Lang string
+
+// The languages with a Snowball stemmer and a stop-word list.
+const (
+	English    Lang = "en"
+	German     Lang = "de"
+	French     Lang = "fr"
+	Spanish    Lang = "es"
+	Italian    Lang = "it"
+	Dutch      Lang = "nl"
+	Portuguese Lang = "pt"
+	Swedish    Lang = "sv"
+)
+
+var stemmers = map[Lang]func(*snowballstem.Env) bool{
+	English:    english.Stem,
+	German:     german.Stem,
+	French:     french.Stem,
+	Spanish:    spanish.Stem,
+	Italian:    italian.Stem,
+	Dutch:      dutch.Stem,
+	Portuguese: portuguese.Stem,
+	Swedish:    swedish.Stem,
+}
+
+var whatlangToLang = map[whatlanggo.Lang]Lang{
+	whatlanggo.Eng: English,
+	whatlanggo.Deu: German,
+	whatlanggo.Fra: French,
+	whatlanggo.Spa: Spanish,
+	whatlanggo.Ita: Italian,
+	whatlanggo.Nld: Dutch,
+	whatlanggo.Por: Portuguese,
+	whatlanggo.Swe: Swedish,
+}
+
+// detectOptions restricts detection to the languages we can stem, which is
+// both faster and avoids confusions with languages we would treat as English anyway.
+var detectOptions = func() whatlanggo.Options {
+	wl := make(map[whatlanggo.Lang]bool, len(whatlangToLang))
+	for l := range whatlangToLang {
+		wl[l] = true
+	}
+	return whatlanggo.Options{Whitelist: wl}
+}()
+
+// detectSample bounds how much text language detection reads: trigram
+// statistics settle long before that, and detection is the costliest step per byte.
+const detectSample = 600
+
+// minConfidence is the detector confidence below which we fall back to English.
+const minConfidence = 0.5
+
+// DetectLanguage returns the language of s when the detector is confident
+// and the language is one we can stem, and English otherwise.
+func DetectLanguage(s string) Lang {
+	if len(s) > detectSample {
+		cut := detectSample
+		for cut < len(s) && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+			cut++
+		}
+		s = s[:cut]
+	}
+	if len(s) < 20 {
+		return English
+	}
+	info := whatlanggo.DetectWithOptions(s, detectOptions)
+	l, ok := whatlangToLang[info.Lang]
+	if !ok || info.Confidence < minConfidence {
+		return English
+	}
+	return l
+}
