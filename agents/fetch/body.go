@@ -22,6 +22,9 @@ func readBody(wire io.Reader, contentEncoding string, contentLength, limit int64
 	var dec io.Reader
 	switch enc := strings.ToLower(strings.TrimSpace(contentEncoding)); enc {
 	case "", "identity":
+		if contentLength > limit {
+			return nil, errTooLarge // declared too large: refuse without reading it
+		}
 		dec = sent
 	case "gzip", "x-gzip":
 		gz, err := gzip.NewReader(sent)

@@ -46,7 +46,8 @@ var (
 func decodeToUTF8(body []byte, contentType string) ([]byte, error) {
 	switch {
 	case bytes.HasPrefix(body, bomUTF8):
-		return body[len(bomUTF8):], nil
+		// The BOM is the strongest signal there is; stray bytes become U+FFFD.
+		return bytes.ToValidUTF8(body[len(bomUTF8):], []byte("\uFFFD")), nil
 	case bytes.HasPrefix(body, bomUTF16LE):
 		return decodeWith(unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM), "utf-16le", body)
 	case bytes.HasPrefix(body, bomUTF16BE):
@@ -72,7 +73,9 @@ func decodeWith(enc encoding.Encoding, name string, body []byte) ([]byte, error)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", name, err)
 	}
-	return bytes.TrimPrefix(out, bomUTF8), nil
+	// Some decoders (UTF-8 itself, chosen by the last-resort guess) pass
+	// invalid sequences through: the result is promised valid.
+	return bytes.ToValidUTF8(bytes.TrimPrefix(out, bomUTF8), []byte("\uFFFD")), nil
 }
 
 func contentTypeCharset(contentType string) string {

@@ -82,12 +82,14 @@ func (e *Error) Error() string {
 		} else {
 			b.WriteString("timeout")
 		}
+		cause = "" // "context deadline exceeded" and the like add nothing
 	case KindDNS:
 		b.WriteString("DNS lookup failed")
 	case KindTLS:
 		b.WriteString("TLS failure")
 	case KindRefused:
 		b.WriteString("connection refused")
+		cause = ""
 	case KindHTTP4xx, KindHTTP429, KindHTTP5xx:
 		if e.Status != 0 {
 			fmt.Fprintf(&b, "HTTP %d %s", e.Status, http.StatusText(e.Status))
@@ -171,8 +173,6 @@ var errTooManyRedirects = errors.New("too many redirects")
 // errTooLarge marks a body that went past the cap.
 var errTooLarge = errors.New("body too large")
 
-// errTruncated marks a body that ended before its declared length.
-var errTruncated = errors.New("response truncated")
 
 // classify turns a transport or body-read error into an *Error. ctx is the
 // fetch's context: once it is done, the error is a timeout or a cancellation
@@ -192,9 +192,9 @@ func classify(ctx context.Context, rawURL string, err error) *Error {
 		fe.Kind = KindRedirects
 	case errors.Is(err, errTooLarge):
 		fe.Kind = KindTooLarge
-	case ctx.Err() == context.Canceled || errors.Is(err, context.Canceled):
+	case ctx.Err() == context.Canceled:
 		fe.Kind = KindCanceled
-	case ctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() == context.DeadlineExceeded:
 		fe.Kind = KindTimeout
 	case errors.As(err, &dnsErr):
 		fe.Kind = KindDNS
@@ -207,9 +207,8 @@ func classify(ctx context.Context, rawURL string, err error) *Error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		fe.Kind = KindRefused
 		fe.Err = syscall.ECONNREFUSED
-	case errors.As(err, &netErr) && netErr.Timeout():
+	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		fe.Kind = KindTimeout
-		fe.Err = nil
 		msg := err.Error()
 		switch {
 		case strings.Contains(msg, "TLS handshake timeout"):
@@ -221,7 +220,9 @@ func classify(ctx context.Context, rawURL string, err error) *Error {
 			fe.Detail = "connecting"
 			fe.retryable = true
 		}
-	case errors.Is(err, errTruncated), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, context.Canceled):
+		fe.Kind = KindCanceled
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		fe.Kind = KindNetwork
 		fe.Detail = "(response truncated)"
 		fe.retryable = true
@@ -258,6 +259,6 @@ func roundDuration(d time.Duration) time.Duration {
 	case d >= time.Second:
 		return d.Round(100 * time.Millisecond)
 	default:
-		return d.Round(time.Millisecond)
+		return d.Round(10 * time.Millisecond)
 	}
 }

@@ -73,7 +73,7 @@ func (h *hostState) acquire(ctx context.Context, rawURL string, defInterval, ove
 		release()
 		if paused {
 			return nil, &Error{Kind: httpKind(status), URL: rawURL, Status: status, RetryAfter: until.Sub(now),
-				Detail: "earlier from this host"}
+				Detail: "(earlier, from this host)"}
 		}
 		return nil, &Error{Kind: KindTimeout, URL: rawURL,
 			Detail: fmt.Sprintf("(the %s minimum interval between requests to this host would pass the deadline)", interval)}
