@@ -22,7 +22,6 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 
 	"github.com/research-cli/research/agents/fetch"
 )
@@ -112,7 +111,13 @@ func Extract(ctx context.Context, c *fetch.Client, url string) (*Extracted, erro
 	if pageURL == "" {
 		pageURL = url
 	}
-	ex, err := ExtractHTML(toUTF8(resp.Body, resp.ContentType), pageURL)
+	body, err := resp.UTF8()
+	if err != nil {
+		// An encoding the page names but that will not decode: keep what is
+		// readable rather than lose the page.
+		body = bytes.ToValidUTF8(resp.Body, []byte("\uFFFD"))
+	}
+	ex, err := ExtractHTML(body, pageURL)
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", url, err)
 	}
@@ -135,27 +140,6 @@ func isHTML(contentType string, body []byte) bool {
 		return sniffed == "text/html"
 	}
 	return false
-}
-
-// toUTF8 converts an HTML body to UTF-8. Valid UTF-8 is trusted as it is,
-// whatever the page declares, because a wrong declaration is far more common
-// than Latin-1 text that happens to be valid UTF-8; otherwise the charset comes
-// from the BOM, the Content-Type header, the page's <meta>, or defaults to
-// windows-1252 as browsers do.
-func toUTF8(body []byte, contentType string) []byte {
-	if utf8.Valid(body) {
-		return bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	}
-	enc, name, _ := charset.DetermineEncoding(body, contentType)
-	if name == "utf-8" {
-		// Declared UTF-8 but not valid: keep what decodes, mark the rest.
-		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
-	}
-	out, err := enc.NewDecoder().Bytes(body)
-	if err != nil {
-		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
-	}
-	return out
 }
 
 // ExtractHTML extracts the article of an HTML page (UTF-8) whose address is

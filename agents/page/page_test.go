@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/research-cli/research/agents/fetch"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden extraction files under testdata/pages/golden")
@@ -85,7 +87,8 @@ func TestExtractHTML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := toUTF8(fixture(t, tt.file), tt.contentType)
+			body, err := fetch.ToUTF8(fixture(t, tt.file), tt.contentType)
+			require.NoError(t, err)
 			ex, err := ExtractHTML(body, "https://news.example/story/"+tt.file)
 			require.NoError(t, err)
 			assert.Equal(t, tt.title, ex.Title)
@@ -177,27 +180,6 @@ func TestExtractedJSON(t *testing.T) {
 			got2, err := json.Marshal(tt.ex)
 			require.NoError(t, err)
 			assert.JSONEq(t, tt.want, string(got2))
-		})
-	}
-}
-
-func TestToUTF8(t *testing.T) {
-	tests := []struct {
-		name        string
-		in          []byte
-		contentType string
-		want        string
-	}{
-		{"valid UTF-8 is trusted over a wrong declaration", []byte("<meta charset=iso-8859-1>caf\xc3\xa9"), "text/html; charset=iso-8859-1", "<meta charset=iso-8859-1>café"},
-		{"BOM is dropped", []byte("\xef\xbb\xbfhello"), "", "hello"},
-		{"header charset", []byte("caf\xe9"), "text/html; charset=iso-8859-1", "café"},
-		{"meta charset windows-1252", []byte("<meta charset=windows-1252>\x93quoted\x94"), "text/html", "<meta charset=windows-1252>“quoted”"},
-		{"no declaration defaults to windows-1252", []byte("<p>na\xefve</p>"), "", "<p>naïve</p>"},
-		{"declared UTF-8 but invalid keeps the rest", []byte("ok \xff ok"), "text/html; charset=utf-8", "ok \uFFFD ok"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, string(toUTF8(tt.in, tt.contentType)))
 		})
 	}
 }

@@ -74,7 +74,8 @@ func renderText(n *html.Node) rendered {
 	var r textRenderer
 	r.walk(n)
 	r.flush()
-	return rendered{text: strings.Join(r.paras, "\n\n"), linkRunes: r.links, totalRunes: r.letters}
+	text := strings.TrimSpace(strings.Join(r.paras, "\n\n"))
+	return rendered{text: text, linkRunes: r.links, totalRunes: r.letters}
 }
 
 func (r *textRenderer) walk(n *html.Node) {
@@ -172,9 +173,24 @@ func (r *textRenderer) flush() {
 	r.cur.Reset()
 	r.space = false
 	if r.inPre > 0 {
-		s = strings.Trim(s, "\n")
-		if strings.TrimSpace(s) != "" {
-			r.paras = append(r.paras, s)
+		// Keep the layout of preformatted text, but not trailing blanks
+		// nor runs of empty lines, which would read as paragraph breaks.
+		var kept []string
+		blank := false
+		for _, l := range strings.Split(s, "\n") {
+			l = strings.TrimRightFunc(l, unicode.IsSpace)
+			if l == "" {
+				blank = len(kept) > 0
+				continue
+			}
+			if blank {
+				kept = append(kept, "")
+				blank = false
+			}
+			kept = append(kept, l)
+		}
+		if len(kept) > 0 {
+			r.paras = append(r.paras, strings.Join(kept, "\n"))
 		}
 		return
 	}
