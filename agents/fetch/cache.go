@@ -33,7 +33,8 @@ CREATE TABLE IF NOT EXISTS http_cache (
 	content_type  TEXT NOT NULL DEFAULT '',
 	final_url     TEXT NOT NULL DEFAULT '',
 	body          BLOB NOT NULL,
-	stored_at     INTEGER NOT NULL  -- unix seconds of the last 200 or validator change
+	stored_at     INTEGER NOT NULL, -- unix seconds of the last 200
+	checked_at    INTEGER NOT NULL  -- unix seconds of the last 200 or 304
 );
 PRAGMA user_version = 1;
 `
@@ -68,8 +69,18 @@ func openCache(path string) (*cache, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open http cache %s: %w", path, err)
 	}
+	// Forget what has not been confirmed for a long time, so the file does not
+	// grow forever with pages fetched once.
+	if _, err := db.ExecContext(ctx, `DELETE FROM http_cache WHERE checked_at < ?`,
+		time.Now().Add(-cacheMaxAge).Unix()); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("prune http cache %s: %w", path, err)
+	}
 	return &cache{db: db}, nil
 }
+
+// cacheMaxAge is how long an entry neither fetched nor revalidated is kept.
+const cacheMaxAge = 30 * 24 * time.Hour
 
 func (c *cache) close() error { return c.db.Close() }
 
@@ -93,22 +104,22 @@ func (c *cache) get(ctx context.Context, url string) (*cacheEntry, error) {
 
 func (c *cache) put(ctx context.Context, url string, e *cacheEntry) error {
 	_, err := c.db.ExecContext(ctx, `
-INSERT INTO http_cache (url, etag, last_modified, content_type, final_url, body, stored_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO http_cache (url, etag, last_modified, content_type, final_url, body, stored_at, checked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
 	content_type = excluded.content_type, final_url = excluded.final_url, body = excluded.body,
-	stored_at = excluded.stored_at`,
-		url, e.etag, e.lastModified, e.contentType, e.finalURL, e.body, time.Now().Unix())
+	stored_at = excluded.stored_at, checked_at = excluded.checked_at`,
+		url, e.etag, e.lastModified, e.contentType, e.finalURL, e.body, time.Now().Unix(), time.Now().Unix())
 	if err != nil {
 		return fmt.Errorf("http cache put: %w", err)
 	}
 	return nil
 }
 
-// touch records validators a 304 refreshed.
+// touch records a 304 and the validators it may have refreshed.
 func (c *cache) touch(ctx context.Context, url, etag, lastModified string) error {
 	_, err := c.db.ExecContext(ctx,
-		`UPDATE http_cache SET etag = ?, last_modified = ?, stored_at = ? WHERE url = ?`,
+		`UPDATE http_cache SET etag = ?, last_modified = ?, checked_at = ? WHERE url = ?`,
 		etag, lastModified, time.Now().Unix(), url)
 	if err != nil {
 		return fmt.Errorf("http cache touch: %w", err)

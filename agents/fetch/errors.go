@@ -173,7 +173,6 @@ var errTooManyRedirects = errors.New("too many redirects")
 // errTooLarge marks a body that went past the cap.
 var errTooLarge = errors.New("body too large")
 
-
 // classify turns a transport or body-read error into an *Error. ctx is the
 // fetch's context: once it is done, the error is a timeout or a cancellation
 // whatever the transport made of it.

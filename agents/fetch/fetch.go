@@ -357,10 +357,8 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		// A 304 often omits Last-Modified (and sometimes the ETag): keep the stored ones.
 		etag := firstNonEmpty(resp.Header.Get("ETag"), stored.etag)
 		lm := firstNonEmpty(resp.Header.Get("Last-Modified"), stored.lastModified)
-		if etag != stored.etag || lm != stored.lastModified {
-			if err := c.cache.touch(ctx, req.URL, etag, lm); err != nil {
-				c.cacheFailed("update", req.URL, err)
-			}
+		if err := c.cache.touch(ctx, req.URL, etag, lm); err != nil {
+			c.cacheFailed("update", req.URL, err)
 		}
 		c.stats.cacheHits.Add(1)
 		c.stats.body.Add(int64(len(stored.body)))

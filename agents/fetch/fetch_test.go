@@ -683,3 +683,27 @@ func TestDefaultCachePath(t *testing.T) {
 		assert.Equal(t, "/tmp/xdg-cache-test/research/http.db", p)
 	}
 }
+
+func TestCachePrunesStaleEntries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "http.db")
+	ctx := context.Background()
+	ca, err := openCache(path)
+	require.NoError(t, err)
+	require.NoError(t, ca.put(ctx, "http://h/old", &cacheEntry{etag: `"a"`, body: []byte("old")}))
+	require.NoError(t, ca.put(ctx, "http://h/new", &cacheEntry{etag: `"b"`, body: []byte("new")}))
+	_, err = ca.db.ExecContext(ctx, `UPDATE http_cache SET checked_at = ? WHERE url = ?`,
+		time.Now().Add(-cacheMaxAge-time.Hour).Unix(), "http://h/old")
+	require.NoError(t, err)
+	require.NoError(t, ca.close())
+
+	ca, err = openCache(path)
+	require.NoError(t, err)
+	defer ca.close()
+	old, err := ca.get(ctx, "http://h/old")
+	require.NoError(t, err)
+	assert.Nil(t, old)
+	kept, err := ca.get(ctx, "http://h/new")
+	require.NoError(t, err)
+	require.NotNil(t, kept)
+	assert.Equal(t, "new", string(kept.body))
+}
