@@ -53,8 +53,8 @@ func helperConfig(t testing.TB, mode string, extraEnv ...string) Config {
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	return Config{
-		Path:     exe,
-		Timeout:  10 * time.Second,
+		Path:    exe,
+		Timeout: 10 * time.Second,
 		// The race runtime sleeps a second at a successful exit unless told not to.
 		ExtraEnv: append([]string{helperEnv + "=" + mode, "GORACE=atexit_sleep_ms=0"}, extraEnv...),
 	}
@@ -244,9 +244,9 @@ func helperMain(mode string) int {
 		}
 		_, _ = out.Write(reportJSON(&req))
 	case "env":
-		readRequest()
+		req := readRequest()
 		fmt.Fprintln(os.Stderr, strings.Join(os.Environ(), "\n"))
-		_, _ = out.Write(reportJSON(&models.AnalysisRequest{Version: 1}))
+		_, _ = out.Write(reportJSON(req))
 	case "parent":
 		// Stands in for the research process: runs an analysis whose child
 		// sleeps, until the test SIGKILLs us.
@@ -328,7 +328,8 @@ func childrenOf(pid int) []int {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[1] != "Z" && f[2] == strconv.Itoa(pid) {
+		// After the command name: state, ppid, …
+		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
 			kids = append(kids, p)
 		}
 	}

@@ -308,7 +308,9 @@ func classify(ctx context.Context, cfg Config, out *Outcome, stdout *cappedBuffe
 	}
 	if signal != 0 {
 		if (signal == syscall.SIGKILL || signal == syscall.SIGXCPU) && cfg.cpuSeconds() > 0 &&
-			out.CPUTime >= time.Duration(cfg.cpuSeconds())*time.Second-50*time.Millisecond {
+			// The kernel's CPU accounting and the rusage returned by wait4
+			// differ by up to a tick per thread: allow a margin.
+			out.CPUTime >= time.Duration(cfg.cpuSeconds())*time.Second*8/10 {
 			return nil, degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer used up its CPU time limit (%ds)", cfg.cpuSeconds()))
 		}
 		if oom := outOfMemory(out.StderrTail); oom {

@@ -4,9 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -216,7 +213,3 @@ func TestRunCancelled(t *testing.T) {
 	requireDegraded(t, out, models.ReasonCancelled)
 	assert.Zero(t, out.PID, "nothing starts once cancelled")
 }
-
-var _ = runtime.GOOS
-var _ = strings.Contains
-var _ = syscall.SIGKILL
