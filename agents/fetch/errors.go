@@ -69,8 +69,10 @@ type Error struct {
 // Error returns a single human line naming the URL.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.URL)
-	b.WriteString(": ")
+	if e.URL != "" {
+		b.WriteString(e.URL)
+		b.WriteString(": ")
+	}
 	cause, detail := "", e.Detail
 	if e.Err != nil {
 		cause = oneLine(e.Err.Error())
@@ -94,7 +96,7 @@ func (e *Error) Error() string {
 		if e.Status != 0 {
 			fmt.Fprintf(&b, "HTTP %d %s", e.Status, http.StatusText(e.Status))
 		} else {
-			b.WriteString(string(e.Kind))
+			b.WriteString("HTTP error") // set by an agent from an API's own error report
 		}
 		if e.Detail != "" {
 			b.WriteString(" ")
@@ -103,7 +105,6 @@ func (e *Error) Error() string {
 		if e.RetryAfter > 0 {
 			fmt.Fprintf(&b, "; the server asks to wait %s, past the deadline", roundDuration(e.RetryAfter))
 		}
-		cause = ""  // the status says it all
 		detail = "" // written above, before the Retry-After
 	case KindTooLarge:
 		if e.Limit > 0 {

@@ -34,6 +34,8 @@ func TestErrorMessages(t *testing.T) {
 		{"empty", &Error{Kind: KindEmpty, URL: u, Status: 200}, u + ": empty response (HTTP 200 with no body)"},
 		{"agent's not a feed", &Error{Kind: KindNotAFeed, URL: u, Err: errors.New("got text/html")}, u + ": not a feed: got text/html"},
 		{"agent's malformed", &Error{Kind: KindMalformed, URL: u, Err: errors.New("XML syntax error on line 3")}, u + ": malformed: XML syntax error on line 3"},
+		{"agent's API error without a status", &Error{Kind: KindHTTP4xx, URL: u, Err: errors.New("api error badvalue: bad srsearch")}, u + ": HTTP error: api error badvalue: bad srsearch"},
+		{"no URL", &Error{Kind: KindMalformed, Err: errors.New("empty response")}, "malformed: empty response"},
 		{"canceled", &Error{Kind: KindCanceled, URL: u, Err: context.Canceled}, u + ": canceled"},
 	}
 	for _, tc := range cases {
