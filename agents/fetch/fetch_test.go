@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -706,4 +707,47 @@ func TestCachePrunesStaleEntries(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, kept)
 	assert.Equal(t, "new", string(kept.body))
+}
+
+// TestCacheSharedBetweenProcesses runs this test binary a second time as a
+// child process (the helper-process pattern): parent and child fetch through
+// the same cache file at the same time, as two `research` runs would.
+func TestCacheSharedBetweenProcesses(t *testing.T) {
+	if os.Getenv("FETCH_HELPER_CACHE") != "" {
+		return // the child's work is done by TestHelperProcessFetch
+	}
+	vs := &validatorServer{body: "<feed>two processes</feed>"}
+	srv := newServer(t, vs)
+	path := filepath.Join(t.TempDir(), "http.db")
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcessFetch$")
+	cmd.Env = append(os.Environ(), "FETCH_HELPER_CACHE="+path, "FETCH_HELPER_URL="+srv.URL)
+	var childOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &childOut, &childOut
+	require.NoError(t, cmd.Start())
+
+	c := newClient(t, Options{CachePath: path, PerHostParallel: 4})
+	for i := range 30 {
+		resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/feed/%d", srv.URL, i%5)})
+		require.NoError(t, err)
+		assert.Equal(t, "<feed>two processes</feed>", string(resp.Body))
+	}
+	require.NoError(t, cmd.Wait(), "child: %s", childOut.String())
+	assert.Equal(t, int64(0), c.Stats().CacheErrors)
+	assert.Contains(t, childOut.String(), "child cache errors: 0")
+	assert.Positive(t, vs.status304.Load())
+}
+
+func TestHelperProcessFetch(t *testing.T) {
+	path, base := os.Getenv("FETCH_HELPER_CACHE"), os.Getenv("FETCH_HELPER_URL")
+	if path == "" {
+		t.Skip("only runs as the child of TestCacheSharedBetweenProcesses")
+	}
+	c := newClient(t, Options{CachePath: path, PerHostParallel: 4})
+	for i := range 30 {
+		resp, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/feed/%d", base, i%5)})
+		require.NoError(t, err)
+		require.Equal(t, "<feed>two processes</feed>", string(resp.Body))
+	}
+	fmt.Printf("child cache errors: %d\n", c.Stats().CacheErrors)
 }
