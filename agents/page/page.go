@@ -160,6 +160,7 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 
 	p := readability.NewParser()
 	p.MaxElemsToParse = MaxElements
+	p.KeepClasses = true // clean() recognises clutter by its classes
 	art, err := p.ParseAndMutate(root, u)
 	if err != nil {
 		if strings.Contains(err.Error(), "too large") {

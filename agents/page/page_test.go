@@ -56,7 +56,7 @@ func TestExtractHTML(t *testing.T) {
 				"Tender for the main contract: March.",
 				"The cost, estimated at forty-two million, will be shared between the town, the regional government and a national fund for coastal defences that opened its second round of grants this year.",
 			},
-			excludes: []string{"Share on", "Sport", "Buy one boat", "All rights reserved", "About time", "Cookie settings", "dataLayer"},
+			excludes: []string{"Share on", "Sport", "Buy one boat", "All rights reserved", "About time", "Cookie settings", "dataLayer", "Related stories", "Storm damage"},
 		},
 		{
 			name:      "blog post with JSON-LD metadata in a @graph",

@@ -28,16 +28,68 @@ var skipTags = map[string]bool{
 	"textarea": true, "option": true, "map": true, "title": true,
 }
 
-// clutter matches what readability sometimes keeps inside an article but no
-// reader wants in its text: sharing and follow widgets, "related" boxes,
-// newsletter sign-ups, and elements the page itself hides.
-const clutter = `[hidden], [aria-hidden="true"], [style*="display:none"], [style*="display: none"],` +
-	`.share, .sharing, .social-share, .share-buttons, .sharedaddy, .social-buttons, ` +
-	`.newsletter-signup, .related-posts, .print-only`
+// clutterTokens are class or id words (split at spaces, '-' and '_') of the
+// blocks that readability sometimes keeps inside an article but no reader
+// wants in its text: breadcrumbs, sharing and follow widgets, "related"
+// boxes, newsletter sign-ups, comment threads and ad slots.
+var clutterTokens = map[string]bool{
+	"breadcrumb": true, "breadcrumbs": true,
+	"related": true, "relatedposts": true, "relatedarticles": true, "relatedstories": true,
+	"share": true, "sharing": true, "sharedaddy": true, "sharebar": true, "socialshare": true,
+	"newsletter": true, "subscribe": true, "signup": true,
+	"comments": true, "commentlist": true, "respond": true, "disqus": true,
+	"ad": true, "ads": true, "advert": true, "advertisement": true, "sponsored": true, "promo": true,
+}
+
+// clutterSelector holds what is clutter by its markup alone.
+const clutterSelector = `nav, [role="navigation"], [hidden], [aria-hidden="true"], ` +
+	`[style*="display:none"], [style*="display: none"]`
+
+// maxClutterShare: a "clutter" block holding more than this share of the
+// article's text is kept, because then the markup lies and it is the article.
+const maxClutterShare = 0.3
 
 // clean removes clutter from the extracted article in place.
 func clean(article *goquery.Selection) {
-	article.Find(clutter).Remove()
+	total := letterCount(article.Text())
+	if total == 0 {
+		return
+	}
+	isClutter := func(_ int, s *goquery.Selection) bool {
+		if s.Is(clutterSelector) {
+			return true
+		}
+		class, _ := s.Attr("class")
+		id, _ := s.Attr("id")
+		for _, tok := range strings.FieldsFunc(strings.ToLower(class+" "+id), func(r rune) bool {
+			return unicode.IsSpace(r) || r == '-' || r == '_'
+		}) {
+			if clutterTokens[tok] {
+				return true
+			}
+		}
+		return false
+	}
+	article.Find("*").FilterFunction(isClutter).Each(func(_ int, s *goquery.Selection) {
+		if s.Get(0).Parent == nil {
+			return // already gone with an ancestor
+		}
+		if float64(letterCount(s.Text())) > maxClutterShare*float64(total) {
+			return
+		}
+		s.Remove()
+	})
+}
+
+// letterCount counts letters and digits, the measure of "how much text".
+func letterCount(s string) int {
+	n := 0
+	for _, c := range s {
+		if unicode.IsLetter(c) || unicode.IsNumber(c) {
+			n++
+		}
+	}
+	return n
 }
 
 // rendered is an article's text and how much of it sat inside links.
