@@ -1,0 +1,276 @@
+// Package feed is the agent for RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed
+// sources. A feed is not query-aware: Search returns every item and the caller
+// decides which bear on the question (agents/topic).
+package feed
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/research-cli/research/agents/canon"
+	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/models"
+)
+
+// Accept is the Accept header sent for feeds: the feed types first, generic
+// XML and JSON after them, anything as a last resort (many servers label feeds
+// text/html or application/octet-stream).
+const Accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, " +
+	"application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.1"
+
+// summaryChars bounds a summary made from an item's content when the item has
+// no description of its own.
+const summaryChars = 600
+
+// Agent fetches one feed.
+type Agent struct {
+	src    models.Source
+	client *fetch.Client
+}
+
+// New returns the agent for src (src.URL is the feed's URL).
+func New(src models.Source, client *fetch.Client) *Agent {
+	return &Agent{src: src, client: client}
+}
+
+// Search fetches the feed and returns all of its items as articles; query is
+// ignored. Errors name the source and URL; a document that is not a feed or
+// cannot be parsed is a *fetch.Error of kind KindNotAFeed or KindMalformed.
+func (a *Agent) Search(ctx context.Context, _ string) ([]models.Article, error) {
+	resp, err := a.client.Get(ctx, fetch.Request{URL: a.src.URL, Accept: Accept})
+	if err != nil {
+		return nil, fmt.Errorf("feed %s: %w", a.src.Name, err)
+	}
+	base := resp.URL
+	if base == "" {
+		base = a.src.URL
+	}
+	arts, err := Parse(resp.Body, resp.ContentType, base, a.src)
+	if err != nil {
+		return nil, fmt.Errorf("feed %s: %w", a.src.Name, err)
+	}
+	return arts, nil
+}
+
+// Parse turns a feed document into articles. contentType is the response's
+// Content-Type (used for the charset and to recognise HTML); base is the URL
+// the document came from, against which relative links resolve. A document
+// that is not a feed, or cannot be parsed, gives a *fetch.Error of kind
+// KindNotAFeed or KindMalformed with base as its URL.
+func Parse(body []byte, contentType, base string, src models.Source) ([]models.Article, error) {
+	doc, err := parse(body, contentType)
+	if err != nil {
+		var fe *fetch.Error
+		if errors.As(err, &fe) {
+			fe.URL = base
+		}
+		return nil, err
+	}
+	return Articles(doc, base, src), nil
+}
+
+func parse(body []byte, contentType string) (*gofeed.Feed, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(body, []byte("\xEF\xBB\xBF")))
+	if len(trimmed) == 0 {
+		return nil, &fetch.Error{Kind: fetch.KindEmpty}
+	}
+	if looksLikeHTML(trimmed) {
+		return nil, &fetch.Error{Kind: fetch.KindNotAFeed, Err: errors.New("got an HTML page")}
+	}
+	doc := body
+	if trimmed[0] != '{' && trimmed[0] != '[' {
+		// XML: decode to UTF-8 (trusting valid UTF-8 over a wrong label),
+		// then repair what real feeds get wrong before a parser sees it.
+		if u, err := fetch.ToUTF8(body, contentType); err == nil {
+			doc = u
+		}
+		doc = sanitizeXML(doc)
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	switch {
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		what := "unrecognised document"
+		if strings.Contains(strings.ToLower(contentType), "html") {
+			what = "got an HTML page"
+		}
+		return nil, &fetch.Error{Kind: fetch.KindNotAFeed, Err: fmt.Errorf("%s (starts %q)", what, snippet(trimmed))}
+	case err != nil:
+		return nil, &fetch.Error{Kind: fetch.KindMalformed, Err: err}
+	}
+	return f, nil
+}
+
+func looksLikeHTML(b []byte) bool {
+	head := strings.ToLower(string(b[:min(len(b), 512)]))
+	// Skip comments and an XML declaration some XHTML pages start with.
+	for {
+		head = strings.TrimSpace(head)
+		switch {
+		case strings.HasPrefix(head, "<!--"):
+			if i := strings.Index(head, "-->"); i >= 0 {
+				head = head[i+3:]
+				continue
+			}
+		case strings.HasPrefix(head, "<?xml"):
+			if i := strings.Index(head, "?>"); i >= 0 {
+				head = head[i+2:]
+				continue
+			}
+		}
+		break
+	}
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
+}
+
+func snippet(b []byte) string {
+	s := string(b[:min(len(b), 40)])
+	return strings.ToValidUTF8(s, "")
+}
+
+// Articles converts a parsed feed into articles for src: canonical URLs
+// resolved against base, plain-text summaries, stable ids, and items repeated
+// in the feed (same GUID, or same URL) kept once.
+func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
+	baseURL, _ := url.Parse(base)
+	if f.Link != "" && baseURL != nil {
+		if l, err := baseURL.Parse(f.Link); err == nil && l.Host != "" {
+			baseURL = l
+		}
+	}
+	site := canon.Text(f.Title)
+	lang := strings.TrimSpace(f.Language)
+	seen := make(map[string]bool, len(f.Items))
+	out := make([]models.Article, 0, len(f.Items))
+	for _, it := range f.Items {
+		if it == nil {
+			continue
+		}
+		a := models.Article{
+			Source:     src.Name,
+			Kind:       string(models.KindFeed),
+			URL:        itemURL(it, baseURL),
+			Title:      canon.Text(it.Title),
+			Author:     author(it),
+			Published:  published(it),
+			Language:   lang,
+			Site:       site,
+			Categories: categories(it.Categories),
+		}
+		summary := canon.Text(it.Description)
+		content := canon.Text(it.Content)
+		if summary == "" {
+			summary = canon.Clip(content, summaryChars)
+		}
+		if content == summary || strings.HasPrefix(summary, content) {
+			content = "" // nothing beyond the summary
+		}
+		a.Summary, a.Content = summary, content
+
+		guid := strings.TrimSpace(it.GUID)
+		keys := []string{}
+		if guid != "" {
+			keys = append(keys, "guid:"+guid)
+		}
+		if a.URL != "" {
+			keys = append(keys, "url:"+a.URL)
+		}
+		if len(keys) == 0 {
+			keys = append(keys, "item:"+a.Title+"\x00"+a.Summary)
+		}
+		dup := false
+		for _, k := range keys {
+			dup = dup || seen[k]
+			seen[k] = true
+		}
+		if dup || a.Title == "" && a.Summary == "" && a.URL == "" {
+			continue
+		}
+		switch {
+		case a.URL != "":
+			a.ID = canon.ID(a.URL)
+		case guid != "":
+			a.ID = canon.ID(src.Name, guid)
+		default:
+			a.ID = canon.ID(src.Name, a.Title, a.Summary)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func itemURL(it *gofeed.Item, base *url.URL) string {
+	candidates := []string{it.Link}
+	candidates = append(candidates, it.Links...)
+	if g := strings.TrimSpace(it.GUID); strings.HasPrefix(g, "http://") || strings.HasPrefix(g, "https://") {
+		candidates = append(candidates, g)
+	}
+	for _, c := range candidates {
+		c = strings.TrimSpace(c)
+		if c == "" {
+			continue
+		}
+		u, err := url.Parse(c)
+		if err != nil {
+			continue
+		}
+		if base != nil {
+			u = base.ResolveReference(u)
+		}
+		if u.Scheme == "http" || u.Scheme == "https" {
+			return canon.URL(u.String())
+		}
+	}
+	return ""
+}
+
+func author(it *gofeed.Item) string {
+	var names []string
+	for _, p := range it.Authors {
+		if p == nil {
+			continue
+		}
+		n := strings.TrimSpace(canon.Text(p.Name))
+		if n == "" {
+			n = strings.TrimSpace(p.Email)
+		}
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 && it.Author != nil {
+		if n := strings.TrimSpace(canon.Text(it.Author.Name)); n != "" {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func published(it *gofeed.Item) time.Time {
+	switch {
+	case it.PublishedParsed != nil:
+		return it.PublishedParsed.UTC()
+	case it.UpdatedParsed != nil:
+		return it.UpdatedParsed.UTC()
+	}
+	return time.Time{}
+}
+
+func categories(cs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		c = strings.TrimSpace(canon.Text(c))
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}

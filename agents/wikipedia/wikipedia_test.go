@@ -1,0 +1,168 @@
+package wikipedia
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/fixtureserver"
+	"github.com/research-cli/research/models"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newClient(t *testing.T) *fetch.Client {
+	t.Helper()
+	c, err := fetch.New(fetch.Options{MaxRetries: -1, PerHostParallel: 8})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func TestURLs(t *testing.T) {
+	tests := []struct {
+		name            string
+		src             models.Source
+		search, summary string
+	}{
+		{"default english", models.Source{Name: "w"},
+			"https://en.wikipedia.org/w/api.php?action=query&format=json&list=search&srlimit=5&srsearch=sparse+attention",
+			"https://en.wikipedia.org/api/rest_v1/page/summary/Attention_%28machine_learning%29"},
+		{"language picks the edition", models.Source{Name: "w", Language: "de", MaxResults: 3},
+			"https://de.wikipedia.org/w/api.php?action=query&format=json&list=search&srlimit=3&srsearch=sparse+attention",
+			"https://de.wikipedia.org/api/rest_v1/page/summary/Attention_%28machine_learning%29"},
+		{"bad language ignored", models.Source{Name: "w", Language: "../evil"},
+			"https://en.wikipedia.org/w/api.php?action=query&format=json&list=search&srlimit=5&srsearch=sparse+attention",
+			"https://en.wikipedia.org/api/rest_v1/page/summary/Attention_%28machine_learning%29"},
+		{"url wins", models.Source{Name: "w", URL: "http://127.0.0.1:1/wikipedia/", Language: "fr"},
+			"http://127.0.0.1:1/wikipedia/w/api.php?action=query&format=json&list=search&srlimit=5&srsearch=sparse+attention",
+			"http://127.0.0.1:1/wikipedia/api/rest_v1/page/summary/Attention_%28machine_learning%29"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := New(tc.src, nil)
+			assert.Equal(t, tc.search, a.SearchURL("sparse attention"))
+			assert.Equal(t, tc.summary, a.SummaryURL("Attention (machine learning)"))
+		})
+	}
+	assert.Equal(t, "https://en.wikipedia.org/api/rest_v1/page/summary/AC%2FDC", New(models.Source{}, nil).SummaryURL("AC/DC"))
+}
+
+func TestSearchFixtureServer(t *testing.T) {
+	s, err := fixtureserver.Start(t.Context(), fixtureserver.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	src := s.Sources(models.KindWikipedia)[0]
+	arts, err := New(src, newClient(t)).Search(t.Context(), fixtureserver.Question)
+	require.NoError(t, err)
+	require.Len(t, arts, 5)
+	var titles []string
+	for _, a := range arts {
+		titles = append(titles, a.Title)
+		assert.Equal(t, "wikipedia", a.Kind)
+		assert.Equal(t, "en", a.Language)
+		assert.True(t, strings.HasPrefix(a.URL, src.URL+"/wiki/"), a.URL)
+	}
+	assert.Equal(t, []string{"Transformer (deep learning architecture)", "Attention (machine learning)", "Sparse matrix",
+		"Large language model", "Automatic summarization"}, titles, "search order kept")
+
+	tr := arts[0]
+	assert.Contains(t, tr.Summary, "multi-head attention")
+	assert.Contains(t, tr.Summary, "\n\n", "extract_html paragraphs kept")
+	assert.Equal(t, []string{"Deep learning architecture based on multi-head attention"}, tr.Categories)
+	assert.Equal(t, time.Date(2026, 11, 19, 22, 41, 7, 0, time.UTC), tr.Published)
+
+	fallback := arts[4]
+	assert.Equal(t, "Automatic summarization is the process of shortening a set of data computationally, to create a subset that "+
+		"represents the most important information of long documents", fallback.Summary, "snippet, HTML stripped")
+	assert.Equal(t, src.URL+"/wiki/Automatic_summarization", fallback.URL)
+}
+
+func TestSearchBoundedAndFallback(t *testing.T) {
+	var inflight, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/w/api.php" {
+			assert.Equal(t, "quantum+%26+gravity", strings.Split(strings.Split(r.URL.RawQuery, "srsearch=")[1], "&")[0])
+			_, _ = w.Write([]byte(`{"query":{"search":[` +
+				`{"title":"A","snippet":"<b>a</b>"},{"title":"B","snippet":"b"},{"title":"C","snippet":"c"},` +
+				`{"title":"D","snippet":"d"},{"title":"E","snippet":"e"},{"title":"F","snippet":"f"},{"title":"Broken","snippet":"kept &amp; stripped"}]}}`))
+			return
+		}
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(30 * time.Millisecond)
+		title := strings.TrimPrefix(r.URL.Path, "/api/rest_v1/page/summary/")
+		if title == "Broken" {
+			http.Error(w, "nope", http.StatusNotFound)
+			return
+		}
+		_, _ = w.Write([]byte(`{"title":"` + title + `","extract":"About ` + title + `.","lang":"en"}`))
+	}))
+	defer srv.Close()
+	arts, err := New(models.Source{Name: "w", URL: srv.URL}, newClient(t)).Search(context.Background(), "quantum & gravity")
+	require.NoError(t, err)
+	require.Len(t, arts, 7)
+	assert.Equal(t, "About A.", arts[0].Summary)
+	assert.Equal(t, "kept & stripped", arts[6].Summary, "a failed summary falls back to the snippet")
+	assert.LessOrEqual(t, peak.Load(), int32(summaryParallel))
+}
+
+func TestSearchErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		status   int
+		body     string
+		wantKind fetch.ErrorKind
+		wantErr  string
+	}{
+		{"server error", 500, "down", fetch.KindHTTP5xx, "HTTP 500"},
+		{"api error", 200, `{"error":{"code":"badvalue","info":"Unrecognized value for parameter \"list\""}}`, fetch.KindHTTP4xx, "badvalue"},
+		{"not json", 200, "<html></html>", fetch.KindMalformed, "decode search response"},
+		{"no query", 200, `{"batchcomplete":""}`, fetch.KindMalformed, "no query.search"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			_, err := New(models.Source{Name: "wiki", URL: srv.URL}, newClient(t)).Search(context.Background(), "q")
+			require.Error(t, err)
+			assert.Equal(t, tc.wantKind, fetch.KindOf(err), "%v", err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+			assert.Contains(t, err.Error(), "wikipedia wiki")
+		})
+	}
+}
+
+func TestSearchCancelled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/w/api.php" {
+			_, _ = w.Write([]byte(`{"query":{"search":[{"title":"A"},{"title":"B"}]}}`))
+			return
+		}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := New(models.Source{Name: "w", URL: srv.URL}, newClient(t)).Search(ctx, "q")
+	require.Error(t, err)
+	assert.Equal(t, fetch.KindTimeout, fetch.KindOf(err), "%v", err)
+}
