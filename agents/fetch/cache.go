@@ -51,11 +51,13 @@ type cache struct {
 	db *sql.DB
 }
 
+// openCache opens or creates the cache file; its directory is created private
+// (0700), since the bodies record what the user has been researching.
 func openCache(path string) (*cache, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("cache path %q: '?' and '#' are not allowed", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open http cache: %w", err)
 	}
 	dsn := path + "?_pragma=busy_timeout(2000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"

@@ -253,7 +253,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
 	defer cancel()
 
-	host := c.host(u.Host)
+	host := c.host(hostKey(u))
 	var stored *cacheEntry
 	if c.cache != nil && !req.NoCache {
 		stored, err = c.cache.get(ctx, req.URL)
@@ -453,6 +453,19 @@ func headerBytes(resp *http.Response) int64 {
 		}
 	}
 	return n + 2
+}
+
+// hostKey names the politeness bucket of a URL: the lower-cased host and
+// its port, with the scheme's default port made explicit.
+func hostKey(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 func firstNonEmpty(a, b string) string {

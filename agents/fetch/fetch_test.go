@@ -332,6 +332,41 @@ func TestRetryAfterHonouredThenSucceeds(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Duration(secondAt.Load()-firstAt.Load()), 950*time.Millisecond)
 }
 
+func TestRetryAfterMakesOtherRequestsWait(t *testing.T) {
+	// The first request to reach the server gets a 429 with Retry-After: 1;
+	// every other request to that host, already on its way or not, must reach
+	// the server only after the pause, and all succeed.
+	var hits atomic.Int32
+	var pausedAt atomic.Int64
+	var mu sync.Mutex
+	var after []time.Time
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			pausedAt.Store(time.Now().UnixNano())
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		mu.Lock()
+		after = append(after, time.Now())
+		mu.Unlock()
+		_, _ = io.WriteString(w, "ok")
+	}))
+	c := newClient(t, Options{PerHostParallel: 1})
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			_, err := c.Get(context.Background(), Request{URL: fmt.Sprintf("%s/%d", srv.URL, i)})
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.Len(t, after, 4)
+	for _, at := range after {
+		assert.GreaterOrEqual(t, at.Sub(time.Unix(0, pausedAt.Load())), 950*time.Millisecond)
+	}
+}
+
 func TestRetryAfterPausesTheHost(t *testing.T) {
 	// A 503 with Retry-After (as an HTTP date) to one request makes a second,
 	// independent request to the same host wait; with a deadline shorter than

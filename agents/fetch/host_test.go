@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -39,4 +40,23 @@ func FuzzParseRetryAfter(f *testing.F) {
 		d := parseRetryAfter(v, time.Now())
 		assert.GreaterOrEqual(t, d, time.Duration(0))
 	})
+}
+
+func TestHostKey(t *testing.T) {
+	cases := map[string]string{
+		"http://Example.org/feed":    "example.org:80",
+		"https://example.org/feed":   "example.org:443",
+		"https://EXAMPLE.org:443/x":  "example.org:443",
+		"http://127.0.0.1:8080/x":    "127.0.0.1:8080",
+		"https://[2001:db8::1]/feed": "[2001:db8::1]:443",
+	}
+	for raw, want := range cases {
+		t.Run(raw, func(t *testing.T) {
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assert.Equal(t, want, hostKey(u))
+		})
+	}
 }
