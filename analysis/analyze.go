@@ -33,12 +33,6 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	ce := buildCentroid(c)
 
 	q := parseQuery(c, req.Query)
-	hasQuery := false
-	for _, t := range q {
-		if t.id >= 0 {
-			hasQuery = true
-		}
-	}
 	var scores []float64
 	var expl []*models.Explanation
 	if strings.TrimSpace(req.Query) != "" {
@@ -77,7 +71,6 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 			rel[i] = 1
 		}
 	}
-	_ = hasQuery
 
 	dupOf, groups := findDuplicates(c, arts, rankPos)
 	artKeys, setKeys := keyphrases(c, rel, order, opts.MaxArticleKeywords, opts.MaxKeywords)
@@ -119,9 +112,10 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 	keep := max(perArticle, setKeep)
 	picked := make([][]phrase, n)
 	shown := make([][]string, n)
-	hashes := make([][]uint64, n)
 	workers := numWorkers(n)
 	idxs := make([]map[uint64]int, workers)
+	bufs := make([][]phrase, workers)
+	floats := make([][]float64, workers)
 	ans := make([]*text.Analyzer, workers)
 	for w := range workers {
 		idxs[w] = make(map[uint64]int, 1024)
@@ -129,16 +123,16 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 	}
 	parallel(n, func(w, i int) {
 		d := &c.docs[i]
-		cands := candidates(d, idxs[w])
-		hs := make([]uint64, len(cands))
-		for k := range cands {
-			hs[k] = cands[k].hash
-			cands[k].setKey = setKey(d, &cands[k])
+		cands := candidates(d, idxs[w], bufs[w][:0])
+		bufs[w] = cands
+		// De-duplication drops some of the best; score a margin beyond keep,
+		// and everything if that was not enough.
+		var top []phrase
+		top, floats[w] = topPhrases(ps, cands, 3*keep, floats[w])
+		for k := range top {
+			top[k].setKey = setKey(d, &top[k])
 		}
-		slices.Sort(hs)
-		hashes[i] = hs
-		scorePhrases(ps, cands)
-		sel := selectPhrases(cands, keep, func(p *phrase) string { return displayPhrase(ans[w], d, p) })
+		sel := selectPhrases(top, keep)
 		picked[i] = sel
 		strs := make([]string, len(sel))
 		for k := range sel {
@@ -156,13 +150,9 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 
 	// The set's keyphrases: each article's best phrases, its score scaled to
 	// the article's best and weighted by the article's relevance.
-	type agg struct {
-		p       phrase
-		display string
-		score   float64
-	}
-	byHash := map[uint64]*agg{}
-	var aggs []*agg
+	byHash := map[uint64]int{}
+	var cands []phrase
+	var display []string
 	for _, i := range order {
 		if rel[i] == 0 || len(picked[i]) == 0 {
 			continue
@@ -170,37 +160,83 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 		top := picked[i][0].score
 		for k := range picked[i] {
 			p := &picked[i][k]
-			a, ok := byHash[p.hash]
+			j, ok := byHash[p.hash]
 			if !ok {
-				a = &agg{p: *p, display: shown[i][k]}
-				byHash[p.hash] = a
-				aggs = append(aggs, a)
+				j = len(cands)
+				byHash[p.hash] = j
+				cands = append(cands, *p)
+				cands[j].score = 0
+				display = append(display, shown[i][k])
 			}
-			a.score += rel[i] * p.score / top
+			cands[j].score += rel[i] * p.score / top
 		}
 	}
-	cands := make([]phrase, len(aggs))
-	display := map[uint64]string{}
-	for k, a := range aggs {
-		cands[k] = a.p
-		cands[k].score = a.score
-		display[a.p.hash] = a.display
+	// Ties by display form, so the order does not depend on which article
+	// first contributed a phrase.
+	ord := make([]int, len(cands))
+	for k := range ord {
+		ord[k] = k
 	}
-	sel := selectPhrases(cands, forSet, func(p *phrase) string { return display[p.hash] })
+	slices.SortFunc(ord, func(a, b int) int {
+		if cands[a].score != cands[b].score {
+			return cmp.Compare(cands[b].score, cands[a].score)
+		}
+		return strings.Compare(display[a], display[b])
+	})
+	sorted := make([]phrase, len(ord))
+	disp := map[uint64]string{}
+	for k, j := range ord {
+		sorted[k] = cands[j]
+		disp[cands[j].hash] = display[j]
+	}
+	sel := selectPhrases(sorted, forSet)
+	counts := countArticles(c, sel)
 	out := make([]models.Keyword, 0, len(sel))
 	for k := range sel {
-		h := sel[k].hash
-		count := 0
-		for i := range n {
-			if _, ok := slices.BinarySearch(hashes[i], h); ok {
-				count++
-			}
-		}
 		out = append(out, models.Keyword{
-			Phrase:   display[h],
+			Phrase:   disp[sel[k].hash],
 			Score:    round4(sel[k].score / sel[0].score),
-			Articles: count,
+			Articles: counts[k],
 		})
 	}
 	return artKeys, out
+}
+
+// countArticles counts, for each phrase, the articles whose text contains
+// its term sequence inside one clause.
+func countArticles(c *corpus, ps []phrase) []int {
+	first := map[uint32][]int{}
+	for k := range ps {
+		first[ps[k].terms[0]] = append(first[ps[k].terms[0]], k)
+	}
+	has := make([][]bool, len(c.docs))
+	parallel(len(c.docs), func(_, i int) {
+		h := make([]bool, len(ps))
+		for f := range numFields {
+			toks := c.docs[i].toks[f]
+			for t := range toks {
+				for _, k := range first[toks[t].Term] {
+					p := &ps[k]
+					if h[k] || t+p.n > len(toks) {
+						continue
+					}
+					ok := true
+					for j := 1; j < p.n && ok; j++ {
+						ok = toks[t+j].Term == p.terms[j] && !toks[t+j].Is(text.FlagBreak)
+					}
+					h[k] = h[k] || ok
+				}
+			}
+		}
+		has[i] = h
+	})
+	counts := make([]int, len(ps))
+	for _, h := range has {
+		for k, v := range h {
+			if v {
+				counts[k]++
+			}
+		}
+	}
+	return counts
 }

@@ -130,10 +130,12 @@ func buildCorpus(arts []models.Article) *corpus {
 		}
 	}
 
-	parallel(n, func(_, i int) {
+	scratches := make([][]uint32, len(analyzers))
+	parallel(n, func(w, i int) {
 		d := &c.docs[i]
 		m := remap[d.worker]
-		var scratch []uint32
+		scratch := scratches[w][:0]
+		defer func() { scratches[w] = scratch }()
 		for f := range numFields {
 			toks := d.toks[f]
 			for k := range toks {
@@ -145,6 +147,14 @@ func buildCorpus(arts []models.Article) *corpus {
 			}
 		}
 		slices.Sort(scratch)
+		distinct := 0
+		for k := 0; k < len(scratch); k++ {
+			if k == 0 || scratch[k] != scratch[k-1] {
+				distinct++
+			}
+		}
+		d.terms = make([]uint32, 0, distinct)
+		d.counts = make([]uint32, 0, distinct)
 		for k := 0; k < len(scratch); {
 			j := k
 			for j < len(scratch) && scratch[j] == scratch[k] {

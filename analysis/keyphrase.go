@@ -70,11 +70,11 @@ func hashTerms(ts []uint32) uint64 {
 	return h
 }
 
-// candidates lists the phrase candidates of d, merged by term sequence, in
-// order of first occurrence. idx is scratch space reused between calls.
-func candidates(d *doc, idx map[uint64]int) []phrase {
+// candidates appends the phrase candidates of d to out, merged by term
+// sequence, in order of first occurrence. idx is scratch space reused
+// between calls.
+func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 	clear(idx)
-	var out []phrase
 	pos := 0
 	for f := range numFields {
 		toks := d.toks[f]
@@ -141,9 +141,11 @@ func samplePhraseDF(c *corpus) *phraseStats {
 	for i := range idxs {
 		idxs[i] = make(map[uint64]int, 1024)
 	}
+	bufs := make([][]phrase, len(idxs))
 	parallel(s, func(w, k int) {
 		d := &c.docs[k*n/s]
-		cands := candidates(d, idxs[w])
+		cands := candidates(d, idxs[w], bufs[w][:0])
+		bufs[w] = cands
 		hs := make([]uint64, len(cands))
 		for j := range cands {
 			hs[j] = cands[j].hash
@@ -164,22 +166,112 @@ func (ps *phraseStats) idf(h uint64) float64 {
 	return math.Log(float64(ps.n+1) / df)
 }
 
-// scorePhrases scores an article's candidates: TF-IDF with a first-position
-// prior, a title boost and a length prior.
-func scorePhrases(ps *phraseStats, cands []phrase) {
-	for k := range cands {
-		p := &cands[k]
-		s := float64(p.tf) * (ps.idf(p.hash) + 0.5)
-		s *= 1 + posWeight/(1+float64(p.first)/posScale)
-		if p.inTitle {
-			s *= titleBoost
-		}
-		s *= lenPrior[p.n]
-		if p.innerStop {
-			s *= innerStopPen
-		}
-		p.score = s
+// prior is a candidate's score without its idf: term frequency, the
+// first-position prior, the title boost and the length prior.
+func prior(p *phrase) float64 {
+	s := float64(p.tf)
+	s *= 1 + posWeight/(1+float64(p.first)/posScale)
+	if p.inTitle {
+		s *= titleBoost
 	}
+	s *= lenPrior[p.n]
+	if p.innerStop {
+		s *= innerStopPen
+	}
+	return s
+}
+
+// pruneCandidates is how many of an article's candidates, by prior, are
+// scored with their idf: looking up a phrase's document frequency is the
+// costliest step, and a phrase far down by prior rarely reaches the top.
+const pruneCandidates = 160
+
+// topPhrases scores candidates by TF-IDF times their prior and returns the
+// best want of them, best first (ties by first occurrence). Only the
+// pruneCandidates best by prior are considered.
+func topPhrases(ps *phraseStats, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
+	scratch = scratch[:0]
+	for k := range cands {
+		cands[k].score = prior(&cands[k])
+		scratch = append(scratch, cands[k].score)
+	}
+	threshold := math.Inf(-1)
+	if len(cands) > pruneCandidates {
+		threshold = kthLargest(scratch, pruneCandidates)
+	}
+	var top []phrase
+	for k := range cands {
+		if cands[k].score >= threshold {
+			p := cands[k]
+			p.score *= ps.idf(p.hash) + 0.5
+			top = append(top, p)
+		}
+	}
+	if len(top) > want {
+		scratch = scratch[:0]
+		for k := range top {
+			scratch = append(scratch, top[k].score)
+		}
+		cut := kthLargest(scratch, want)
+		kept := top[:0]
+		for _, p := range top {
+			if p.score >= cut {
+				kept = append(kept, p)
+			}
+		}
+		top = kept
+	}
+	slices.SortFunc(top, byScore)
+	if len(top) > want {
+		top = top[:want]
+	}
+	return top, scratch
+}
+
+// kthLargest returns the k-th largest value of xs (1-based), reordering xs.
+func kthLargest(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	target := k - 1
+	for lo < hi {
+		pivot := xs[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] > pivot {
+				i++
+			}
+			for xs[j] < pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case target <= j:
+			hi = j
+		case target >= i:
+			lo = i
+		default:
+			return xs[target]
+		}
+	}
+	return xs[target]
+}
+
+// byScore orders phrases best first, ties by first occurrence then length.
+func byScore(a, b phrase) int {
+	if a.score != b.score {
+		if a.score > b.score {
+			return -1
+		}
+		return 1
+	}
+	if a.first != b.first {
+		return a.first - b.first
+	}
+	return a.n - b.n
 }
 
 // setKey is the hash of the sorted distinct non-stop stems of a phrase.
@@ -198,26 +290,12 @@ func setKey(d *doc, p *phrase) uint64 {
 	return hashTerms(slices.Compact(s))
 }
 
-// selectPhrases picks up to k of the scored candidates, best first, skipping
-// one with the same stems as a phrase already chosen or contained in one (or
-// containing one).
-func selectPhrases(cands []phrase, k int, display func(*phrase) string) []phrase {
-	order := make([]int, len(cands))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		pa, pb := &cands[a], &cands[b]
-		if pa.score != pb.score {
-			if pa.score > pb.score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(display(pa), display(pb))
-	})
+// selectPhrases picks up to k of the candidates, which are sorted best
+// first, skipping one with the same stems as a phrase already chosen or
+// contained in one (or containing one).
+func selectPhrases(cands []phrase, k int) []phrase {
 	var out []phrase
-	for _, i := range order {
+	for i := range cands {
 		if len(out) >= k {
 			break
 		}

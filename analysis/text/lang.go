@@ -1,6 +1,8 @@
 package text
 
 import (
+	"strings"
+
 	"github.com/abadojack/whatlanggo"
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/dutch"
@@ -77,7 +79,7 @@ func DetectLanguage(s string) Lang {
 		}
 		s = s[:cut]
 	}
-	if len(s) < 20 {
+	if len(s) < 20 || looksEnglish(s) {
 		return English
 	}
 	info := whatlanggo.DetectWithOptions(s, detectOptions)
@@ -86,4 +88,34 @@ func DetectLanguage(s string) Lang {
 		return English
 	}
 	return l
+}
+
+// looksEnglish is a fast path that spares most articles the trigram
+// detector: text in which English function words are frequent is English.
+func looksEnglish(s string) bool {
+	words, stops := 0, 0
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		letter := i < len(s) && (s[i]|0x20 >= 'a' && s[i]|0x20 <= 'z' || s[i] == '\'')
+		if letter && start < 0 {
+			start = i
+		}
+		if !letter && start >= 0 {
+			words++
+			if w := s[start:i]; len(w) <= 5 && englishMarkers[strings.ToLower(w)] {
+				stops++
+			}
+			start = -1
+		}
+	}
+	return words >= 8 && stops*8 >= words
+}
+
+// englishMarkers are frequent English function words that are rare as
+// words of other languages.
+var englishMarkers = map[string]bool{
+	"the": true, "of": true, "and": true, "to": true, "is": true, "that": true, "for": true, "it": true,
+	"with": true, "was": true, "on": true, "are": true, "this": true, "be": true, "by": true, "from": true,
+	"at": true, "or": true, "have": true, "an": true, "which": true, "their": true, "has": true, "we": true,
+	"they": true, "were": true, "been": true, "its": true, "can": true, "will": true, "would": true, "a": true, "in": true,
 }

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/research-cli/research/analysis/synth"
+)
+
+// runSynth writes a synthetic analysis request, for benchmarks.
+func runSynth(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("articles", 1000, "number of articles")
+	size := fs.Int("bytes", 5000, "content bytes per article")
+	seed := fs.Uint64("seed", 1, "random seed")
+	query := fs.String("query", "kalo mine", "the request's query")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	w := bufio.NewWriter(stdout)
+	if err := json.NewEncoder(w).Encode(synth.Request(*n, *size, *seed, *query)); err != nil {
+		fmt.Fprintf(stderr, "research-eval synth: %v\n", err)
+		return 1
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "research-eval synth: %v\n", err)
+		return 1
+	}
+	return 0
+}
