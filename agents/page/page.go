@@ -152,7 +152,9 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 	}
 	root, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
-		return nil, fmt.Errorf("parse HTML: %w", err)
+		// From a byte slice the only failure is nesting deeper than the
+		// parser's limit (512 open elements).
+		return nil, fmt.Errorf("%w: parse HTML: %v", ErrTooComplex, err)
 	}
 	// Metadata fallbacks read the untouched document; readability then strips
 	// and rewrites the same tree in place, which saves a second parse.

@@ -147,6 +147,23 @@ func TestExtractHTMLNoArticle(t *testing.T) {
 	}
 }
 
+func TestExtractHTMLTooComplex(t *testing.T) {
+	tests := []struct {
+		name string
+		page string
+	}{
+		{"nested deeper than the HTML parser allows", strings.Repeat("<div>", 600) + "<p>deep</p>"},
+		{"more elements than readability may score", "<body>" + strings.Repeat("<p>a</p>", MaxElements) + "</body>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex, err := ExtractHTML([]byte(tt.page), "https://news.example/")
+			require.ErrorIs(t, err, ErrTooComplex)
+			assert.Nil(t, ex)
+		})
+	}
+}
+
 func TestExtractHTMLBadURL(t *testing.T) {
 	_, err := ExtractHTML(fixture(t, "news-article.html"), "http://[::1")
 	require.Error(t, err)
