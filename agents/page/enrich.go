@@ -26,8 +26,9 @@ const (
 	boilerplateLinkDensity = 0.35
 	// minSentences: fewer sentence ends than this is a caption or a teaser.
 	minSentences = 3
-	// boilerplateShortRunes: a wall-of-boilerplate phrase counts only in text
-	// shorter than this; a long article may well mention cookies.
+	// boilerplateShortRunes: the sentence count and the boilerplate phrases
+	// count only in text shorter than this; a long article may well mention
+	// cookies, and a long list-like page may have no full stops.
 	boilerplateShortRunes = 2500
 )
 
@@ -58,7 +59,7 @@ func Judge(ex *Extracted, feedText string) string {
 	if ex.LinkDensity > boilerplateLinkDensity {
 		return fmt.Sprintf("%sextraction is mostly links (%.0f%% link text)", keptFeed, 100*ex.LinkDensity)
 	}
-	if s := len(sentenceEnd.FindAllStringIndex(text, minSentences)); s < minSentences {
+	if s := len(sentenceEnd.FindAllStringIndex(text, minSentences)); s < minSentences && n < boilerplateShortRunes {
 		return fmt.Sprintf("%sextraction has too few sentences (%d)", keptFeed, s)
 	}
 	if n < boilerplateShortRunes {

@@ -116,6 +116,7 @@ func TestJudge(t *testing.T) {
 		{"equal length keeps the feed", Extracted{Text: "abc"}, "xyz", "kept-feed: extraction shorter"},
 		{"mostly links", Extracted{Text: prose, LinkDensity: 0.6}, "", "kept-feed: extraction is mostly links (60% link text)"},
 		{"too few sentences", Extracted{Text: strings.Repeat("word ", 300)}, "", "kept-feed: extraction has too few sentences (0)"},
+		{"long text without full stops is fine", Extracted{Text: strings.Repeat("item\n\n", 600)}, "", "page"},
 		{"consent wall", Extracted{Text: "We use cookies to improve your experience. Accept all cookies to continue. Manage your consent. Read more."}, "",
 			`kept-feed: extraction looks like boilerplate ("we use cookies")`},
 		{"JavaScript wall", Extracted{Text: "Please enable JavaScript to view this page. It is needed. Thank you."}, "",

@@ -94,7 +94,15 @@ func (e Extracted) MarshalJSON() ([]byte, error) {
 	if !e.Published.IsZero() {
 		v.Published = e.Published.Format(time.RFC3339)
 	}
-	return json.Marshal(v)
+	// No HTML escaping here: an Encoder that wants it (the default) adds it to
+	// what a Marshaler returns, one that turned it off keeps "<" readable.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // Extract fetches url through c and extracts its article. Errors name the URL;

@@ -188,6 +188,16 @@ func TestExtractedJSON(t *testing.T) {
 			want: `{"url":"u","title":"","byline":"","published":"","site":"","text":"t"}`,
 		},
 	}
+	t.Run("an encoder without HTML escaping keeps < and & readable", func(t *testing.T) {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		require.NoError(t, enc.Encode(&Extracted{Text: "a < b && c"}))
+		assert.Contains(t, b.String(), `"text":"a < b && c"`)
+		got, err := json.Marshal(Extracted{Text: "<p>"})
+		require.NoError(t, err)
+		assert.Contains(t, string(got), `\u003cp\u003e`, "json.Marshal still escapes")
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := json.Marshal(&tt.ex)
