@@ -19,7 +19,7 @@ var trackingParams = map[string]bool{
 	"fbclid": true, "gclid": true, "dclid": true, "msclkid": true, "yclid": true,
 	"igshid": true, "mc_cid": true, "mc_eid": true, "_hsenc": true, "_hsmi": true,
 	"ref": true, "ref_src": true, "ref_url": true,
-	"oly_anon_id": true, "oly_enc_id": true, "vero_id": true, "wt.mc_id": true,
+	"oly_anon_id": true, "oly_enc_id": true, "vero_id": true, "wt.mc_id": true, "wt_mc": true, "wt_zmc": true,
 	"__s": true, "s_cid": true, "mkt_tok": true,
 }
 

@@ -6,8 +6,10 @@ package feed
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -82,18 +84,33 @@ func parse(body []byte, contentType string) (*gofeed.Feed, error) {
 		return nil, &fetch.Error{Kind: fetch.KindEmpty}
 	}
 	if looksLikeHTML(trimmed) {
-		return nil, &fetch.Error{Kind: fetch.KindNotAFeed, Err: errors.New("got an HTML page")}
+		// Some publishers wrap the feed in an XHTML page; take it out.
+		inner := embeddedFeed(trimmed)
+		if inner == nil {
+			return nil, &fetch.Error{Kind: fetch.KindNotAFeed, Err: errors.New("got an HTML page")}
+		}
+		body, trimmed = inner, inner
 	}
-	doc := body
+	doc := trimmed
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		// XML: decode to UTF-8 (trusting valid UTF-8 over a wrong label),
 		// then repair what real feeds get wrong before a parser sees it.
-		if u, err := fetch.ToUTF8(body, contentType); err == nil {
+		if u, err := fetch.ToUTF8(doc, contentType); err == nil {
 			doc = u
 		}
 		doc = sanitizeXML(doc)
 	}
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	if err != nil && doc[0] != '{' {
+		// A feed that ends right after a complete element but lacks its
+		// closing tags (</channel></rss>) is a publisher's slip, not a
+		// truncation: close it and try again.
+		if fixed := closeDocument(doc); fixed != nil {
+			if f2, err2 := gofeed.NewParser().Parse(bytes.NewReader(fixed)); err2 == nil {
+				f, err = f2, nil
+			}
+		}
+	}
 	switch {
 	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
 		what := "unrecognised document"
@@ -127,6 +144,80 @@ func looksLikeHTML(b []byte) bool {
 		break
 	}
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
+}
+
+// feedRoots open the root element of each feed format.
+var feedRoots = [][]byte{[]byte("<rss"), []byte("<feed"), []byte("<rdf:RDF")}
+
+// embeddedFeed returns the feed element inside an (X)HTML page, or nil.
+func embeddedFeed(page []byte) []byte {
+	for _, open := range feedRoots {
+		i := bytes.Index(page, open)
+		if i < 0 || len(page) <= i+len(open) || !isSpaceOrClose(page[i+len(open)]) {
+			continue
+		}
+		closing := append([]byte("</"), open[1:]...)
+		j := bytes.LastIndex(page, closing)
+		if j < i {
+			continue
+		}
+		end := j + len(closing)
+		if k := bytes.IndexByte(page[end:], '>'); k >= 0 {
+			return page[i : end+k+1]
+		}
+	}
+	return nil
+}
+
+func isSpaceOrClose(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '>' }
+
+// closeDocument returns doc with the closing tags it lacks appended, when
+// it ends (but for whitespace) with a complete item, entry or channel, so
+// that no item is cut short; else nil.
+func closeDocument(doc []byte) []byte {
+	t := bytes.TrimRight(doc, " \t\r\n")
+	ok := false
+	for _, tail := range []string{"</item>", "</entry>", "</channel>", "</rdf:RDF>"} {
+		ok = ok || bytes.HasSuffix(t, []byte(tail))
+	}
+	if !ok {
+		return nil
+	}
+	d := xml.NewDecoder(bytes.NewReader(t))
+	d.Strict = false
+	var open []string
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			open = append(open, qname(tok.Name))
+		case xml.EndElement:
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	out := bytes.Clone(t)
+	for i := len(open) - 1; i >= 0; i-- {
+		out = append(out, "</"+open[i]+">"...)
+	}
+	return out
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
 }
 
 func snippet(b []byte) string {
