@@ -99,20 +99,28 @@ func fetchAll(tb testing.TB, srvURL, cachePath string, n int) (wire, hits int64)
 func BenchmarkBandwidthSecondRun(b *testing.B) {
 	const feeds = 20
 	docs := feedCorpus(feeds, 100<<10)
-	srv := feedServer(b, docs, true)
-	var first, second int64
-	for i := 0; b.Loop(); i++ {
-		path := filepath.Join(b.TempDir(), fmt.Sprintf("http-%d.db", i))
-		w1, _ := fetchAll(b, srv.URL, path, feeds)
-		w2, hits := fetchAll(b, srv.URL, path, feeds)
-		if hits != feeds {
-			b.Fatalf("second run: %d cache hits, want %d", hits, feeds)
+	for _, compress := range []bool{true, false} {
+		name := "gzip"
+		if !compress {
+			name = "identity"
 		}
-		first, second = w1, w2
+		b.Run(name, func(b *testing.B) {
+			srv := feedServer(b, docs, compress)
+			var first, second int64
+			for i := 0; b.Loop(); i++ {
+				path := filepath.Join(b.TempDir(), fmt.Sprintf("http-%d.db", i))
+				w1, _ := fetchAll(b, srv.URL, path, feeds)
+				w2, hits := fetchAll(b, srv.URL, path, feeds)
+				if hits != feeds {
+					b.Fatalf("second run: %d cache hits, want %d", hits, feeds)
+				}
+				first, second = w1, w2
+			}
+			b.ReportMetric(float64(first), "run1-wire-B")
+			b.ReportMetric(float64(second), "run2-wire-B")
+			b.ReportMetric(100*float64(second)/float64(first), "run2/run1-%")
+		})
 	}
-	b.ReportMetric(float64(first), "run1-wire-B")
-	b.ReportMetric(float64(second), "run2-wire-B")
-	b.ReportMetric(100*float64(second)/float64(first), "run2/run1-%")
 }
 
 // BenchmarkGet measures the per-request cost of the client on loopback for a

@@ -171,6 +171,9 @@ func KindOf(err error) ErrorKind {
 // errTooManyRedirects is returned by CheckRedirect; classify recognises it.
 var errTooManyRedirects = errors.New("too many redirects")
 
+// errServerClosed is an EOF before any response: the server hung up.
+var errServerClosed = fmt.Errorf("the server closed the connection without answering: %w", io.EOF)
+
 // errTooLarge marks a body that went past the cap.
 var errTooLarge = errors.New("body too large")
 
@@ -226,8 +229,16 @@ func classify(ctx context.Context, rawURL string, err error) *Error {
 		fe.Kind = KindNetwork
 		fe.Detail = "(response truncated)"
 		fe.retryable = true
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, syscall.EPIPE):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		fe.Kind = KindNetwork
+		fe.Err = syscall.ECONNRESET // the socket addresses add nothing for a person
+		if errors.Is(err, syscall.EPIPE) {
+			fe.Err = syscall.EPIPE
+		}
+		fe.retryable = true
+	case errors.Is(err, io.EOF):
+		fe.Kind = KindNetwork
+		fe.Err = errServerClosed
 		fe.retryable = true
 	case strings.Contains(err.Error(), "tls: "):
 		fe.Kind = KindTLS

@@ -308,10 +308,13 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 
 // attempt sends one request, reads its body and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stored *cacheEntry) (*Response, *Error) {
-	release, fe := host.acquire(ctx, req.URL, c.opts.PerHostInterval, req.MinInterval)
+	acquired, fe := host.acquire(ctx, req.URL, c.opts.PerHostInterval, req.MinInterval)
 	if fe != nil {
 		return nil, fe
 	}
+	// The host slot is given back as soon as the response is read, before any
+	// cache write, so the cache never slows the next request to the host.
+	release := sync.OnceFunc(acquired)
 	defer release()
 
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
@@ -354,6 +357,7 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 				Detail: "without a conditional request"}
 		}
 		c.drain(wire)
+		release()
 		// A 304 often omits Last-Modified (and sometimes the ETag): keep the stored ones.
 		etag := firstNonEmpty(resp.Header.Get("ETag"), stored.etag)
 		lm := firstNonEmpty(resp.Header.Get("Last-Modified"), stored.lastModified)
@@ -383,6 +387,7 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 	}
 
 	body, err := readBody(wire, resp.Header.Get("Content-Encoding"), resp.ContentLength, c.opts.MaxBodyBytes)
+	release()
 	if err != nil {
 		fe := classify(ctx, req.URL, err)
 		switch fe.Kind {

@@ -270,6 +270,20 @@ func TestHostileServers(t *testing.T) {
 			within:  3 * time.Second,
 		},
 		{
+			name: "connection reset before the headers",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					return
+				}
+				_ = conn.(*net.TCPConn).SetLinger(0) // close with RST
+				_ = conn.Close()
+			},
+			kind:    KindNetwork,
+			message: "network error: connection reset by peer (retried 2 times)",
+			within:  3 * time.Second,
+		},
+		{
 			name:    "empty 200",
 			handler: func(w http.ResponseWriter, r *http.Request) {},
 			kind:    KindEmpty,
@@ -412,6 +426,7 @@ func TestConnectionErrors(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, KindTLS, KindOf(err))
 		assert.Contains(t, err.Error(), srv.URL+"/feed: TLS failure: ")
+		t.Log(err)
 	})
 	t.Run("bad url", func(t *testing.T) {
 		c := newClient(t, Options{})
