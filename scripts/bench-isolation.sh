@@ -19,4 +19,5 @@ printf '%s\n' "$out" | awk '
 		if ("research-analyze" in med) printf "research-analyze:    %.2f ms\n", med["research-analyze"]
 		printf "Python child median: %.2f ms\n", med["python"]
 		printf "ratio Python/Go:     %.1fx\n", med["python"] / med["go-tiny"]
+		if ("python-nosite" in med) printf "(python3 -S: %.2f ms, %.1fx)\n", med["python-nosite"], med["python-nosite"] / med["go-tiny"]
 	}'

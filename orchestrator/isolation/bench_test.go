@@ -79,6 +79,9 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}},
 		{"research-analyze", func(b *testing.B) Config { return Config{Path: realAnalyzer(b)} }},
 		{"python", func(b *testing.B) Config { return Config{Path: python3(b), Args: []string{"-c", pythonChild}} }},
+		// -S skips the site module (site-packages and its .pth files): the
+		// fastest a Python child can start.
+		{"python-nosite", func(b *testing.B) Config { return Config{Path: python3(b), Args: []string{"-S", "-c", pythonChild}} }},
 	}
 	for _, c := range children {
 		b.Run(c.name, func(b *testing.B) {
