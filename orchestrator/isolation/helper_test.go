@@ -243,6 +243,14 @@ func helperMain(mode string) int {
 			return 2
 		}
 		_, _ = out.Write(reportJSON(&req))
+	case "limits":
+		// Reads the request first: limits seen after that were applied
+		// before the runner let the request through.
+		req := readRequest()
+		limits, _ := os.ReadFile("/proc/self/limits")
+		wd, _ := os.Getwd()
+		fmt.Fprintf(os.Stderr, "%swd=%s\n", limits, wd)
+		_, _ = out.Write(reportJSON(req))
 	case "env":
 		req := readRequest()
 		fmt.Fprintln(os.Stderr, strings.Join(os.Environ(), "\n"))

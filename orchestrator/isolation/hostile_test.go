@@ -78,6 +78,43 @@ func TestRunOutputFlood(t *testing.T) {
 	})
 }
 
+// The limits are in place before the child receives its request.
+func TestRunLimitsAppliedBeforeInput(t *testing.T) {
+	cfg := helperConfig(t, "limits")
+	cfg.MemoryLimit = 1 << 30
+	cfg.CPULimit = 1500 * time.Millisecond
+	out := Run(context.Background(), cfg, request(2, 10))
+	require.Nil(t, out.Degraded, "%+v", out.Degraded)
+	limits := map[string][]string{}
+	for _, line := range strings.Split(out.StderrTail, "\n") {
+		if len(line) > 26 {
+			limits[strings.TrimSpace(line[:26])] = strings.Fields(line[26:])
+		}
+	}
+	assert.Equal(t, []string{"1073741824", "1073741824", "bytes"}, limits["Max data size"])
+	assert.Equal(t, []string{"2", "2", "seconds"}, limits["Max cpu time"], "rounded up to whole seconds")
+	assert.Equal(t, []string{"0", "0", "bytes"}, limits["Max core file size"])
+	assert.Contains(t, out.StderrTail, "wd=/\n")
+}
+
+// Several analyses at once do not interfere.
+func TestRunConcurrent(t *testing.T) {
+	const n = 6
+	outs := make(chan Outcome, n)
+	for i := range n {
+		go func() {
+			outs <- Run(context.Background(), helperConfig(t, "echo"), request(i+1, 100))
+		}()
+	}
+	seen := map[int]bool{}
+	for range n {
+		out := <-outs
+		require.Nil(t, out.Degraded, "%+v", out.Degraded)
+		seen[len(out.Report.Ranking)] = true
+	}
+	assert.Len(t, seen, n)
+}
+
 // Case 6: unbounded allocation is stopped by the memory limit.
 func TestRunMemoryLimit(t *testing.T) {
 	fake := fakeAnalyzer(t)

@@ -216,6 +216,9 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	cmd := exec.CommandContext(runCtx, path, cfg.Args...)
 	cmd.Env = childEnv(os.Environ(), cfg.MemoryLimit, cfg.ExtraEnv)
 	cmd.SysProcAttr = sysProcAttr()
+	// The analyzer has no business with the user's working directory, and a
+	// child sitting in it would keep a removed directory or a mount busy.
+	cmd.Dir = "/"
 	gate := make(chan struct{})
 	cmd.Stdin = &gatedReader{gate: gate, r: bytes.NewReader(payload)}
 	stdout := &cappedBuffer{max: cfg.MaxOutput, onOverflow: func() { _ = r.kill() }}

@@ -145,6 +145,12 @@ func TestRunStartFailed(t *testing.T) {
 	requireDegraded(t, out, models.ReasonStartFailed)
 	assert.Contains(t, out.Degraded.Detail, "the analyzer is not executable: looked in "+notExec)
 
+	garbage := filepath.Join(dir, "garbage")
+	require.NoError(t, os.WriteFile(garbage, []byte("\x00\x01 not a program"), 0o755))
+	out = Run(context.Background(), Config{Path: garbage}, request(1, 10))
+	requireDegraded(t, out, models.ReasonStartFailed)
+	assert.Equal(t, "the analyzer could not be started: fork/exec "+garbage+": exec format error", out.Degraded.Detail)
+
 	t.Setenv("PATH", dir)
 	out = Run(context.Background(), Config{}, request(1, 10))
 	requireDegraded(t, out, models.ReasonStartFailed)

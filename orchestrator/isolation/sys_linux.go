@@ -20,7 +20,8 @@ func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// applyLimits caps the running child's data segment and CPU time. It runs
+// applyLimits caps the running child's data segment and CPU time and turns
+// off its core dumps. It runs
 // after Start but before the child is given a single byte of input.
 //
 // RLIMIT_DATA (Linux ≥ 4.7 counts every private writable mapping) rather than
@@ -41,6 +42,11 @@ func applyLimits(pid int, memory int64, cpuSeconds uint64) error {
 		if err := unix.Prlimit(pid, unix.RLIMIT_CPU, &lim, nil); err != nil && !errors.Is(err, unix.ESRCH) {
 			errs = append(errs, fmt.Errorf("prlimit RLIMIT_CPU: %w", err))
 		}
+	}
+	// No core files: a crashing analyzer must not write gigabytes to disk,
+	// and its stderr tail already says what happened.
+	if err := unix.Prlimit(pid, unix.RLIMIT_CORE, &unix.Rlimit{}, nil); err != nil && !errors.Is(err, unix.ESRCH) {
+		errs = append(errs, fmt.Errorf("prlimit RLIMIT_CORE: %w", err))
 	}
 	return errors.Join(errs...)
 }
