@@ -228,7 +228,7 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, src mode
 		arts, err = agent.Search(ctx, query)
 	}
 	if err != nil {
-		res.Error, res.ErrorKind = describe(err, ctx, stageCtx, timeout, o.opts.StageTimeout)
+		res.Error, res.ErrorKind = describe(err, src, ctx, stageCtx, timeout, o.opts.StageTimeout)
 		return res, nil
 	}
 	res.Fetched = len(arts)
@@ -253,23 +253,19 @@ var debugStack string
 // LastPanicStack returns the stack of the last agent panic, for --debug output.
 func LastPanicStack() string { return debugStack }
 
-// describe turns a source's error into one line and a kind.
-func describe(err error, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
+// describe turns a source's error into one line and a kind. The line does not
+// repeat the source's name (the report prints it) and names the URL on a timeout.
+func describe(err error, src models.Source, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
 	kind := errorKind(err)
 	msg := oneLine(err.Error())
+	for _, p := range []string{string(src.Kind) + " " + src.Name + ": ", src.Name + ": "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
 	switch {
 	case errors.Is(stageCtx.Err(), context.DeadlineExceeded):
-		return fmt.Sprintf("cut off at the fetch stage deadline (%s): %s", stageTimeout, msg), "timeout"
+		return fmt.Sprintf("cut off at the fetch stage deadline (%s) (%s)", stageTimeout, src.URL), "timeout"
 	case errors.Is(srcCtx.Err(), context.DeadlineExceeded):
-		if kind == "" || kind == "network" {
-			kind = "timeout"
-		}
-		if !strings.Contains(msg, "timeout") && !strings.Contains(msg, "deadline") {
-			msg = fmt.Sprintf("timeout after %s: %s", timeout, msg)
-		} else {
-			msg = fmt.Sprintf("timeout after %s (%s)", timeout, msg)
-		}
-		return msg, kind
+		return fmt.Sprintf("timeout after %s (%s)", timeout, src.URL), "timeout"
 	}
 	return msg, kind
 }

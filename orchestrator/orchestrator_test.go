@@ -107,7 +107,7 @@ func TestFanOutKeepsHealthySourcesAndNamesBrokenOnes(t *testing.T) {
 	}(), "results keep the configured order")
 	assert.Empty(t, byName["hn"].Error)
 	assert.Equal(t, 2, byName["hn"].Kept)
-	assert.Contains(t, byName["slow"].Error, "timeout after 300ms")
+	assert.Equal(t, "timeout after 300ms (http://127.0.0.1/slow)", byName["slow"].Error)
 	assert.Equal(t, "timeout", byName["slow"].ErrorKind)
 	assert.Contains(t, byName["bad"].Error, "HTTP 500")
 	assert.Equal(t, "http_5xx", byName["bad"].ErrorKind)

@@ -7,32 +7,37 @@ import (
 	"unicode/utf8"
 )
 
-type styler struct{ on bool }
+// Style applies ANSI styling when On (a terminal without NO_COLOR).
+type Style struct{ On bool }
 
-func (s styler) wrap(code, text string) string {
-	if !s.on || text == "" {
+// Wrap styles text with an SGR code.
+func (s Style) Wrap(code, text string) string {
+	if !s.On || text == "" {
 		return text
 	}
 	return "\x1b[" + code + "m" + text + "\x1b[0m"
 }
-func (s styler) bold(t string) string   { return s.wrap("1", t) }
-func (s styler) dim(t string) string    { return s.wrap("2", t) }
-func (s styler) red(t string) string    { return s.wrap("31", t) }
-func (s styler) yellow(t string) string { return s.wrap("33", t) }
-func (s styler) cyan(t string) string   { return s.wrap("36", t) }
+
+// Bold, Dim, Red, Green, Yellow and Cyan style text.
+func (s Style) Bold(t string) string   { return s.Wrap("1", t) }
+func (s Style) Dim(t string) string    { return s.Wrap("2", t) }
+func (s Style) Red(t string) string    { return s.Wrap("31", t) }
+func (s Style) Green(t string) string  { return s.Wrap("32", t) }
+func (s Style) Yellow(t string) string { return s.Wrap("33", t) }
+func (s Style) Cyan(t string) string   { return s.Wrap("36", t) }
 
 func writeText(w io.Writer, v *view, opts Options) error {
-	st := styler{on: opts.Color}
+	st := Style{On: opts.Color}
 	b := &strings.Builder{}
 	width := opts.Width
-	fmt.Fprintf(b, "%s %s — %s\n", st.bold("Research:"), st.bold(v.r.Query), v.headline())
+	fmt.Fprintf(b, "%s %s — %s\n", st.Bold("Research:"), st.Bold(v.r.Query), v.headline())
 
 	if d := v.r.Degraded; d != nil {
-		fmt.Fprintf(b, "\n%s\n", st.yellow("! "+DegradedLine(d, opts.DegradedHint)))
+		fmt.Fprintf(b, "\n%s\n", st.Yellow("! "+DegradedLine(d, opts.DegradedHint)))
 	}
 
 	if len(v.summary) > 0 {
-		fmt.Fprintf(b, "\n%s\n", st.bold("Summary"))
+		fmt.Fprintf(b, "\n%s\n", st.Bold("Summary"))
 		for _, s := range v.summary {
 			text := s.text
 			if s.n > 0 {
@@ -48,7 +53,7 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		lines := wrap(strings.Join(v.keyphrase, " · "), width-len(label))
 		for i, l := range lines {
 			if i == 0 {
-				fmt.Fprintf(b, "\n%s%s\n", st.bold(label), l)
+				fmt.Fprintf(b, "\n%s%s\n", st.Bold(label), l)
 			} else {
 				fmt.Fprintf(b, "%s%s\n", strings.Repeat(" ", len(label)), l)
 			}
@@ -60,7 +65,7 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		title = "Articles (newest first)"
 	}
 	if len(v.items) > 0 {
-		fmt.Fprintf(b, "\n%s\n", st.bold(title))
+		fmt.Fprintf(b, "\n%s\n", st.Bold(title))
 	} else {
 		fmt.Fprintf(b, "\nNo articles found.\n")
 	}
@@ -75,12 +80,12 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		if pad < 0 {
 			pad = 0
 		}
-		fmt.Fprintf(b, "%4d  %s%s  %s\n", it.n, st.bold(t), strings.Repeat(" ", pad), st.dim(meta))
+		fmt.Fprintf(b, "%4d  %s%s  %s\n", it.n, st.Bold(t), strings.Repeat(" ", pad), st.Dim(meta))
 		if len(it.keywords) > 0 {
-			fmt.Fprintf(b, "      %s\n", st.cyan(strings.Join(it.keywords, ", ")))
+			fmt.Fprintf(b, "      %s\n", st.Cyan(strings.Join(it.keywords, ", ")))
 		}
 		if it.a.URL != "" {
-			fmt.Fprintf(b, "      %s\n", st.dim(it.a.URL))
+			fmt.Fprintf(b, "      %s\n", st.Dim(it.a.URL))
 		}
 		if also := alsoReported(it); len(also) > 0 {
 			fmt.Fprintf(b, "      (also reported by: %s)\n", strings.Join(also, ", "))
@@ -97,18 +102,29 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		fmt.Fprintf(b, "   … and %d more (use --limit or --format json)\n", v.hidden)
 	}
 
-	fmt.Fprintf(b, "\n%s %s\n", st.bold("Sources  "), v.sourcesLine())
+	for i, l := range wrap(v.sourcesLine(), width-10) {
+		if i == 0 {
+			fmt.Fprintf(b, "\n%s %s\n", st.Bold("Sources  "), l)
+		} else {
+			fmt.Fprintf(b, "          %s\n", l)
+		}
+	}
 	for _, s := range v.failed() {
-		fmt.Fprintf(b, "          %s\n", st.red(fmt.Sprintf("✗ %s: %s", s.Name, s.Error)))
+		fmt.Fprintf(b, "          %s\n", st.Red(fmt.Sprintf("✗ %s: %s", s.Name, s.Error)))
 	}
 	if an := v.r.Analysis; an != nil {
 		stats := fmt.Sprintf("%d words · %.0f min of reading", an.Stats.Words, an.Stats.ReadingMinutes)
 		if an.Stats.Duplicates > 0 {
 			stats += fmt.Sprintf(" · %s folded", plural(an.Stats.Duplicates, "duplicate"))
 		}
-		fmt.Fprintf(b, "%s %s\n", st.bold("Stats    "), stats)
+		fmt.Fprintf(b, "%s %s\n", st.Bold("Stats    "), stats)
 		if days := v.byDay(); len(days) > 0 {
-			fmt.Fprintf(b, "%s %s\n", st.bold("By day   "), strings.Join(days, " · "))
+			const maxDays = 7
+			line := strings.Join(days[:min(len(days), maxDays)], " · ")
+			if len(days) > maxDays {
+				line += fmt.Sprintf(" · and %d earlier days", len(days)-maxDays)
+			}
+			fmt.Fprintf(b, "%s %s\n", st.Bold("By day   "), line)
 		}
 	}
 	_, err := io.WriteString(w, b.String())

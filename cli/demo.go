@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/fixtureserver"
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/orchestrator"
+	"github.com/research-cli/research/orchestrator/isolation"
+	"github.com/research-cli/research/render"
+)
+
+type demoOptions struct {
+	question        string
+	inject          string
+	format          string
+	analysisTimeout time.Duration
+	analyzer        string
+	noColor         bool
+	limit           int
+}
+
+var injections = []string{"none", "hang", "crash", "garbage", "fork"}
+
+func newDemo(ios IO) *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole pipeline offline against a built-in fixture server, narrating it",
+		Long: `demo starts the project's own fixture server on 127.0.0.1, serving recorded feeds, search API
+responses and article pages, points every source at it, and runs a question through the real
+pipeline: concurrent fetching with per-source deadlines, full-page extraction, and analysis in an
+isolated research-analyze child. It needs no network.`,
+		Example: `  research demo
+  research demo --inject hang     # the analyzer hangs: killed at the timeout, the run still succeeds
+  research demo --inject crash    # the analyzer crashes: empty analysis, every article still listed`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(cmd.Context(), ios, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.question, "question", "q", fixtureserver.Question, "the question to research")
+	f.StringVar(&o.inject, "inject", "none", "make the analyzer misbehave: "+strings.Join(injections, ", "))
+	f.StringVarP(&o.format, "format", "f", "text", "report format: text, json, markdown or html")
+	f.DurationVar(&o.analysisTimeout, "analysis-timeout", 0, "analysis timeout (default 15s, 3s with --inject hang)")
+	f.StringVar(&o.analyzer, "analyzer", "", "`PATH` of research-analyze")
+	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
+	f.IntVarP(&o.limit, "limit", "n", 10, "articles listed in the report")
+	return cmd
+}
+
+func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
+	format, err := render.ParseFormat(o.format)
+	if err != nil {
+		return usageError{err}
+	}
+	valid := false
+	for _, m := range injections {
+		valid = valid || m == o.inject
+	}
+	if !valid {
+		return usageError{fmt.Errorf("--inject %s: use one of %s", o.inject, strings.Join(injections, ", "))}
+	}
+	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{Latency: fixtureserver.DemoLatency()})
+	if err != nil {
+		return fmt.Errorf("start the fixture server: %w", err)
+	}
+	defer srv.Close()
+
+	cfg := config.Default()
+	cfg.Sources = srv.Sources()
+	cfg.HTTP.Cache = "off"
+	cfg.HTTP.Retries = 0
+	cfg.Limits.SourceTimeout = 2 * time.Second
+	cfg.Limits.FetchTimeout = 10 * time.Second
+	cfg.Limits.EnrichPages = 6
+	cfg.Analyzer.Path = o.analyzer
+	if o.analysisTimeout > 0 {
+		cfg.Analyzer.Timeout = o.analysisTimeout
+	} else if o.inject == "hang" {
+		cfg.Analyzer.Timeout = 3 * time.Second
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	// Narration goes to stdout with the report: in a demo, the story is the result.
+	n := &narrator{w: ios.Out, color: !o.noColor && ios.colour(ios.OutTTY), total: len(cfg.Sources)}
+	for _, s := range cfg.Sources {
+		n.nameW = max(n.nameW, len(s.Name))
+	}
+	if format != render.Text {
+		n.w = ios.Err
+	}
+	po := pipelineOptions{observer: n}
+	if o.inject != "none" {
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("--inject: find own executable: %w", err)
+		}
+		po.analyzerPath, po.analyzerArgs = self, []string{misbehaveCmd, o.inject}
+	}
+	p, err := newPipeline(cfg, po)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	n.printf("%s — everything below runs offline against a built-in server on %s\n\n",
+		n.bold("research demo"), strings.TrimPrefix(srv.URL(), "http://"))
+	n.printf("Question: %q\n\n", o.question)
+	n.printf("%s %d sources fetched at once, each with its own deadline (%s; the whole stage %s)\n",
+		n.bold("1. Fan-out:"), len(cfg.Sources), cfg.Limits.SourceTimeout, cfg.Limits.FetchTimeout)
+	run, err := p.orch.Run(ctx, o.question)
+	if err != nil {
+		return err
+	}
+	n.fanoutChart(run)
+	n.isolation(run, p.iso, o.inject)
+	n.printf("\n%s\n\n", n.bold("4. The report"))
+	if err := render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: n.color, Width: termWidth(ios),
+		Limit: o.limit, DegradedHint: "research --debug shows the analyzer's stderr"}); err != nil {
+		return err
+	}
+	if format == render.Text {
+		n.printf("\nTry: research demo --inject hang      (the analyzer hangs: killed at the timeout, empty analysis)\n")
+		n.printf("     research demo --inject crash     (the analyzer crashes: the run still succeeds)\n")
+		n.printf("     research demo --inject garbage   (the analyzer prints garbage: rejected, never half-trusted)\n")
+		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the group is killed)\n")
+	}
+	return nil
+}
+
+// narrator tells the demo's story as it happens.
+type narrator struct {
+	w     io.Writer
+	color bool
+	total int
+
+	nameW    int
+	mu       sync.Mutex
+	enrich   string
+	analysis string
+}
+
+func (n *narrator) printf(format string, args ...any) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	fmt.Fprintf(n.w, format, args...)
+}
+
+func (n *narrator) bold(s string) string { return render.Style{On: n.color}.Bold(s) }
+
+func (n *narrator) SourceStarted(src models.Source) {}
+
+func (n *narrator) SourceFinished(r models.SourceResult) {
+	st := render.Style{On: n.color}
+	if r.Error != "" {
+		n.printf("   %s %-*s %6d ms  %s\n", st.Red("✗"), n.nameW, r.Name, r.ElapsedMS, st.Red(r.Error))
+		return
+	}
+	extra := ""
+	if r.OffTopic > 0 {
+		extra = fmt.Sprintf(", %d off-topic items dropped", r.OffTopic)
+	}
+	n.printf("   %s %-*s %6d ms  %s%s\n", st.Green("✓"), n.nameW, r.Name, r.ElapsedMS, plural(r.Fetched-r.OffTopic, "article"), extra)
+}
+
+func (n *narrator) FetchFinished(orchestrator.FetchStats) {}
+
+func (n *narrator) EnrichFinished(tried, improved int, elapsed time.Duration) {
+	n.mu.Lock()
+	n.enrich = fmt.Sprintf("%d article pages fetched and extracted in %s; the page's text was kept for %d, the feed's own text for %d",
+		tried, elapsed.Round(time.Millisecond), improved, tried-improved)
+	n.mu.Unlock()
+}
+
+func (n *narrator) AnalysisStarted(articles, requestBytes int) {
+	n.mu.Lock()
+	n.analysis = fmt.Sprintf("%d articles (%s of JSON)", articles, humanBytes(requestBytes))
+	n.mu.Unlock()
+}
+
+func (n *narrator) AnalysisFinished(isolation.Outcome) {}
+
+// fanoutChart draws each source's time as a bar, in the order they finished.
+func (n *narrator) fanoutChart(run *orchestrator.Run) {
+	st := render.Style{On: n.color}
+	srcs := append([]models.SourceResult(nil), run.Result.Sources...)
+	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].ElapsedMS < srcs[j].ElapsedMS })
+	var max int64 = 1
+	for _, s := range srcs {
+		max = maxInt64(max, s.StartedMS+s.ElapsedMS)
+	}
+	const width = 30
+	n.printf("\n   timeline (each bar starts when its source started and ends when it finished)\n")
+	for _, s := range srcs {
+		from := int(s.StartedMS * width / max)
+		to := int((s.StartedMS + s.ElapsedMS) * width / max)
+		if to <= from {
+			to = from + 1
+		}
+		bar := strings.Repeat(" ", from) + strings.Repeat("█", to-from) + strings.Repeat(" ", width-to)
+		what := fmt.Sprintf("%d kept of %d fetched", s.Kept, s.Fetched)
+		if s.Fetched == s.Kept {
+			what = plural(s.Kept, "article")
+		} else if dups := s.Fetched - s.OffTopic - s.Kept; dups > 0 {
+			what += fmt.Sprintf(" (%d off-topic, %d already carried by another source)", s.OffTopic, dups)
+		} else {
+			what += fmt.Sprintf(" (%d off-topic)", s.OffTopic)
+		}
+		if s.Error != "" {
+			what = st.Red("✗ " + firstClause(s.Error))
+		}
+		n.printf("   %-*s %s %6d ms  %s\n", n.nameW, s.Name, bar, s.ElapsedMS, what)
+	}
+	f := run.Fetch
+	speedup := ""
+	if f.Elapsed > 0 {
+		speedup = fmt.Sprintf(" (%.1f× faster)", float64(f.Sequential)/float64(f.Elapsed))
+	}
+	n.printf("   whole stage %s; one after another it would have taken %s%s\n", f.Elapsed.Round(time.Millisecond),
+		f.Sequential.Round(time.Millisecond), speedup)
+	n.printf("   %d articles kept after off-topic filtering and de-duplication by canonical URL\n", len(run.Result.Articles))
+	if n.enrich != "" {
+		n.printf("\n%s %s\n", n.bold("2. Full pages:"), n.enrich)
+	}
+}
+
+func (n *narrator) isolation(run *orchestrator.Run, iso isolation.Config, inject string) {
+	st := render.Style{On: n.color}
+	o := run.Analysis
+	what := n.analysis
+	if what == "" {
+		what = fmt.Sprintf("%d articles", len(run.Result.Articles))
+	}
+	n.printf("\n%s %s piped to %s, pid %d", n.bold("3. Isolation:"), what, baseName(o.Path), o.PID)
+	if inject != "none" {
+		n.printf(" (a stand-in that will misbehave: --inject %s)", inject)
+	}
+	n.printf("\n")
+	if o.Degraded == nil {
+		n.printf("   report back in %s; the child exited 0; its own process group, %s hard timeout, %d MiB memory cap\n",
+			o.Elapsed.Round(time.Millisecond), effectiveTimeout(iso), iso.MemoryLimit>>20)
+		return
+	}
+	n.printf("   %s after %s: %s\n", st.Yellow("the analysis failed ("+o.Degraded.Reason+")"), o.Elapsed.Round(time.Millisecond), o.Degraded.Detail)
+	n.printf("   the child's whole process group was killed; the run goes on with an empty analysis and all %d articles\n",
+		len(run.Result.Articles))
+}
+
+func effectiveTimeout(c isolation.Config) time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return 15 * time.Second
+}
+
+func firstClause(s string) string {
+	if strings.HasPrefix(s, "http") {
+		if i := strings.Index(s, ": "); i > 0 {
+			s = s[i+2:]
+		}
+	}
+	if i := strings.Index(s, " ("); i > 0 && i < 60 {
+		return s[:i]
+	}
+	return truncateRunes(s, 60)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[i+1:]
+	}
+	if p == "" {
+		return "research-analyze"
+	}
+	return p
+}
+
+func maxInt64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}

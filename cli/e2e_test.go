@@ -1,0 +1,273 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/research-cli/research/fixtureserver"
+	"github.com/research-cli/research/models"
+)
+
+// binDir holds research and research-analyze, built once for the package.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "research-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "github.com/research-cli/research/cmd/...")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build binaries:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startFixtures serves the recorded responses on loopback and writes a config
+// pointing every source at it, plus broken ones.
+func startFixtures(t *testing.T) (*fixtureserver.Server, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Close() })
+
+	var b strings.Builder
+	b.WriteString("http:\n  cache: \"off\"\n  retries: 0\nlimits:\n  source_timeout: 1500ms\nsources:\n")
+	for _, s := range srv.Sources() {
+		fmt.Fprintf(&b, "  - {name: %q, kind: %q, url: %q}\n", s.Name, s.Kind, s.URL)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return srv, path
+}
+
+type cmdResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func research(t *testing.T, ctx context.Context, args ...string) cmdResult {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "research"), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "NO_COLOR=1")
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return cmdResult{code, out.String(), errb.String()}
+}
+
+func TestQueryJSONAgainstLoopback(t *testing.T) {
+	srv, cfg := startFixtures(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := research(t, ctx, "--config", cfg, "--format", "json", fixtureserver.Question)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	var res models.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res), r.stdout)
+	assert.Equal(t, fixtureserver.Question, res.Query)
+	require.Len(t, res.Sources, len(srv.Sources()))
+
+	bySource := map[string]int{}
+	for _, a := range res.Articles {
+		bySource[a.Source]++
+	}
+	healthy, broken := 0, 0
+	for _, s := range res.Sources {
+		if s.Error != "" {
+			broken++
+			assert.Zero(t, bySource[s.Name], "a broken source contributes nothing")
+			assert.NotContains(t, s.Error, "\n", "one line per error")
+			continue
+		}
+		healthy++
+		assert.Equal(t, s.Kept, bySource[s.Name], "every kept article of %s is listed", s.Name)
+		assert.Positive(t, s.Fetched, s.Name)
+	}
+	assert.GreaterOrEqual(t, healthy, 4)
+	assert.GreaterOrEqual(t, broken, 2, "the fixture server includes broken sources")
+
+	require.NotNil(t, res.Analysis, "analysis ran: %+v", res.Degraded)
+	assert.Nil(t, res.Degraded)
+	assert.Len(t, res.Analysis.Ranking, len(res.Articles))
+	assert.NotEmpty(t, res.Analysis.Summary)
+	assert.NotEmpty(t, res.Analysis.Keywords)
+}
+
+func TestQueryTextReport(t *testing.T) {
+	_, cfg := startFixtures(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := research(t, ctx, "--config", cfg, fixtureserver.Question)
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, want := range []string{"Research: " + fixtureserver.Question, "Summary", "Keyphrases", "Top articles", "Sources", "✗ "} {
+		assert.Contains(t, r.stdout, want)
+	}
+	assert.NotContains(t, r.stdout, "\x1b[", "no colour when piped")
+	assert.NotContains(t, r.stdout, "fetching", "progress never goes to stdout")
+}
+
+func TestBadAnalyzerDegradesButKeepsArticles(t *testing.T) {
+	_, cfg := startFixtures(t)
+	dir := t.TempDir()
+	scripts := map[string]string{
+		"crashed":    "#!/bin/sh\ncat >/dev/null\necho 'panic: boom' >&2\nkill -SEGV $$\n",
+		"bad_output": "#!/bin/sh\ncat >/dev/null\necho 'this is not json'\n",
+		"timeout":    "#!/bin/sh\nexec sleep 600\n",
+	}
+	for reason, script := range scripts {
+		t.Run(reason, func(t *testing.T) {
+			p := filepath.Join(dir, reason+".sh")
+			require.NoError(t, os.WriteFile(p, []byte(script), 0o755))
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			start := time.Now()
+			r := research(t, ctx, "--config", cfg, "--format", "json", "--analyzer", p, "--analysis-timeout", "1s", fixtureserver.Question)
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Less(t, time.Since(start), 20*time.Second)
+			var res models.Result
+			require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+			assert.Nil(t, res.Analysis)
+			require.NotNil(t, res.Degraded)
+			assert.Equal(t, "analysis", res.Degraded.Stage)
+			assert.Equal(t, reason, res.Degraded.Reason)
+			kept := 0
+			for _, s := range res.Sources {
+				kept += s.Kept
+			}
+			assert.Equal(t, kept, len(res.Articles), "every fetched article is still listed")
+			assert.NotEmpty(t, res.Articles)
+		})
+	}
+}
+
+func TestMissingAnalyzerIsStartFailed(t *testing.T) {
+	_, cfg := startFixtures(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r := research(t, ctx, "--config", cfg, "--analyzer", "/nonexistent/research-analyze", fixtureserver.Question)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "! analysis unavailable: the analyzer could not be started")
+	assert.Contains(t, r.stdout, "/nonexistent/research-analyze")
+}
+
+func TestInterruptDuringAnalysisExits130(t *testing.T) {
+	_, cfg := startFixtures(t)
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	script := fmt.Sprintf("#!/bin/sh\necho $$ > %s\ncat >/dev/null\nexec sleep 600\n", pidFile)
+	p := filepath.Join(dir, "hang.sh")
+	require.NoError(t, os.WriteFile(p, []byte(script), 0o755))
+
+	cmd := exec.Command(filepath.Join(binDir, "research"), "--config", cfg, "--analyzer", p, "--analysis-timeout", "60s", "q")
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	require.NoError(t, cmd.Start())
+	var childPID int
+	require.Eventually(t, func() bool {
+		data, err := os.ReadFile(pidFile)
+		if err != nil {
+			return false
+		}
+		_, err = fmt.Sscan(string(data), &childPID)
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond, "the analyzer starts")
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("research did not exit after SIGINT")
+	}
+	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), errb.String())
+	assert.Eventually(t, func() bool { return syscall.Kill(childPID, 0) != nil }, 5*time.Second, 20*time.Millisecond,
+		"the analyzer is gone")
+}
+
+func TestDemoRunsOffline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	for _, inject := range []string{"none", "crash", "hang", "fork"} {
+		t.Run(inject, func(t *testing.T) {
+			args := []string{"demo", "--inject", inject}
+			if inject == "hang" {
+				args = append(args, "--analysis-timeout", "1s")
+			}
+			r := research(t, ctx, args...)
+			require.Equal(t, 0, r.code, r.stderr)
+			for _, want := range []string{"1. Fan-out", "3. Isolation", "4. The report", "whole stage"} {
+				assert.Contains(t, r.stdout, want)
+			}
+			if inject == "none" {
+				assert.Contains(t, r.stdout, "the child exited 0")
+				assert.Contains(t, r.stdout, "Summary")
+			} else {
+				assert.Contains(t, r.stdout, "analysis unavailable")
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no question", nil, 2, "a question is required"},
+		{"unknown format", []string{"--format", "pdf", "q"}, 2, "unknown format"},
+		{"unknown flag", []string{"--frobnicate", "q"}, 2, "unknown flag"},
+		{"missing config", []string{"--config", "/nonexistent.yaml", "q"}, 2, "/nonexistent.yaml"},
+		{"unknown source", []string{"--source", "nope", "q"}, 2, "no such source"},
+		{"bad inject", []string{"demo", "--inject", "explode"}, 2, "use one of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := research(t, ctx, tt.args...)
+			assert.Equal(t, tt.code, r.code)
+			assert.Contains(t, r.stderr, tt.want)
+			assert.Empty(t, r.stdout)
+		})
+	}
+}
+
+func TestInvalidConfigNamesFileLineAndField(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("limits:\n  parallel: 4\n  parralel: 2\n"), 0o644))
+	r := research(t, context.Background(), "--config", p, "q")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, p)
+	assert.Contains(t, r.stderr, "line 3")
+	assert.Contains(t, r.stderr, "parralel")
+}

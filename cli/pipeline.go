@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/research-cli/research/agents"
+	"github.com/research-cli/research/agents/arxiv"
+	"github.com/research-cli/research/agents/feed"
+	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/agents/hackernews"
+	"github.com/research-cli/research/agents/page"
+	"github.com/research-cli/research/agents/topic"
+	"github.com/research-cli/research/agents/wikipedia"
+	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/orchestrator"
+	"github.com/research-cli/research/orchestrator/isolation"
+)
+
+// pipeline is the wired pipeline of one run: the shared HTTP client and the orchestrator.
+type pipeline struct {
+	client *fetch.Client
+	orch   *orchestrator.Orchestrator
+	iso    isolation.Config
+}
+
+type pipelineOptions struct {
+	observer orchestrator.Observer
+	explain  bool
+	// analyzerArgs and analyzerPath override the analyzer (the demo's --inject).
+	analyzerPath string
+	analyzerArgs []string
+	extraEnv     []string
+	// noAnalysis skips the analysis stage (sources check).
+	noAnalysis bool
+}
+
+func newClient(cfg *config.Config) (*fetch.Client, error) {
+	cache := cfg.HTTP.Cache
+	switch cache {
+	case "off", "none", "false":
+		cache = ""
+	case "":
+		if p, err := fetch.DefaultCachePath(); err == nil {
+			cache = p
+		}
+	}
+	c, err := fetch.New(fetch.Options{
+		UserAgent:       cfg.HTTP.UserAgent,
+		MaxBodyBytes:    cfg.HTTP.MaxBodyMB << 20,
+		PerHostParallel: cfg.HTTP.PerHostParallel,
+		PerHostInterval: cfg.HTTP.PerHostInterval,
+		MaxRetries:      cfg.HTTP.Retries,
+		CachePath:       cache,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	return c, nil
+}
+
+// newAgent builds the agent for one source.
+func newAgent(client *fetch.Client, maxResults int) func(models.Source) (agents.Agent, error) {
+	return func(src models.Source) (agents.Agent, error) {
+		if src.MaxResults == 0 {
+			src.MaxResults = maxResults
+		}
+		switch src.Kind {
+		case models.KindFeed:
+			return feed.New(src, client), nil
+		case models.KindHackerNews:
+			return hackernews.New(src, client), nil
+		case models.KindWikipedia:
+			return wikipedia.New(src, client), nil
+		case models.KindArxiv:
+			return arxiv.New(src, client), nil
+		}
+		return nil, fmt.Errorf("source %s: unknown kind %q", src.Name, src.Kind)
+	}
+}
+
+func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	iso := isolation.Config{
+		Path:        cfg.Analyzer.Path,
+		Timeout:     cfg.Analyzer.Timeout,
+		MemoryLimit: cfg.Analyzer.MemoryLimitMB << 20,
+		ExtraEnv:    po.extraEnv,
+	}
+	if po.analyzerPath != "" {
+		iso.Path, iso.Args = po.analyzerPath, po.analyzerArgs
+	}
+	maxKW, maxSum := cfg.Analyzer.MaxKeywords, cfg.Analyzer.MaxSummary
+	orch, err := orchestrator.New(orchestrator.Options{
+		Sources:       cfg.Sources,
+		SourceTimeout: cfg.Limits.SourceTimeout,
+		StageTimeout:  cfg.Limits.FetchTimeout,
+		Parallel:      cfg.Limits.Parallel,
+		KeepOffTopic:  cfg.Feeds.KeepOffTopic,
+		EnrichPages:   cfg.Limits.EnrichPages,
+		PageTimeout:   cfg.Limits.PageTimeout,
+		NewAgent:      newAgent(client, cfg.Limits.MaxResults),
+		OnTopic:       topic.Keep,
+		Enrich: func(ctx context.Context, arts []*models.Article) {
+			page.EnrichAll(ctx, client, arts, 4)
+		},
+		Analyze: func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome {
+			return isolation.Run(ctx, iso, req)
+		},
+		AnalysisOptions: &models.AnalysisOptions{MaxKeywords: &maxKW, MaxSummarySentences: &maxSum, Explain: po.explain},
+		Observer:        po.observer,
+	})
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	if po.noAnalysis {
+		orch.DisableAnalysis()
+	}
+	return &pipeline{client: client, orch: orch, iso: iso}, nil
+}
+
+func (p *pipeline) Close() error { return p.client.Close() }
+
+func termWidth(ios IO) int {
+	if !ios.OutTTY {
+		return 100
+	}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w >= 40 {
+		return min(w, 140)
+	}
+	return 100
+}

@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/research-cli/research/agents/opml"
+	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/render"
+)
+
+func newSources(ios IO) *cobra.Command {
+	var configPath string
+	cmd := &cobra.Command{
+		Use:   "sources",
+		Short: "List, check and import sources",
+	}
+	cmd.PersistentFlags().StringVar(&configPath, "config", "", "YAML config `FILE` (default: the user's config file)")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the configured sources",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(configPath)
+			if err != nil {
+				return err
+			}
+			from := cfg.Path
+			if from == "" {
+				from = "built-in defaults"
+			}
+			fmt.Fprintf(ios.Err, "sources from %s\n", from)
+			tw := tabwriter.NewWriter(ios.Out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tKIND\tURL")
+			for _, s := range cfg.Sources {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.Kind, s.URL)
+			}
+			return tw.Flush()
+		},
+	}
+
+	var query string
+	check := &cobra.Command{
+		Use:   "check [NAME...]",
+		Short: "Query each source once and say whether it answers",
+		RunE: func(cmd *cobra.Command, names []string) error {
+			o := &queryOptions{configPath: configPath, only: names, keepOffTopic: true, noPages: true}
+			cfg, err := o.load(ios)
+			if err != nil {
+				return err
+			}
+			p, err := newPipeline(cfg, pipelineOptions{noAnalysis: true})
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			run, err := p.orch.Run(cmd.Context(), query)
+			if err != nil {
+				return err
+			}
+			st := render.Style{On: ios.colour(ios.OutTTY)}
+			tw := tabwriter.NewWriter(ios.Out, 2, 4, 2, ' ', 0)
+			failed := 0
+			for _, r := range run.Result.Sources {
+				if r.Error != "" {
+					failed++
+					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), r.Name, r.ElapsedMS, r.Error)
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%d items\n", st.Green("✓"), r.Name, r.ElapsedMS, r.Fetched)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d sources failed", failed, len(run.Result.Sources))
+			}
+			return nil
+		},
+	}
+	check.Flags().StringVar(&query, "query", "research", "question used to probe search sources")
+
+	var dryRun bool
+	imp := &cobra.Command{
+		Use:   "import FILE.opml",
+		Short: "Add the feeds of an OPML file to the config file",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			found, err := opml.Parse(f)
+			if err != nil {
+				return fmt.Errorf("import %s: %w", args[0], err)
+			}
+			target := configPath
+			if target == "" {
+				target = config.UserFile()
+			}
+			added, skipped, data, err := importSources(target, found)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				_, err := ios.Out.Write(data)
+				return err
+			}
+			if len(added) > 0 {
+				if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+					return err
+				}
+				if err := writeFileAtomic(target, data); err != nil {
+					return err
+				}
+			}
+			for _, s := range added {
+				fmt.Fprintf(ios.Out, "+ %s\t%s\n", s.Name, s.URL)
+			}
+			fmt.Fprintf(ios.Err, "%d feeds added to %s, %d already there\n", len(added), target, skipped)
+			return nil
+		},
+	}
+	imp.Flags().BoolVar(&dryRun, "dry-run", false, "print the resulting config instead of writing it")
+	cmd.AddCommand(list, check, imp)
+	return cmd
+}
+
+// importSources merges found into the config file at path (which may not exist
+// yet: then the built-in sources are kept and the feeds added to them), keeping
+// the rest of the file as it is. Feeds whose URL is already configured are skipped.
+func importSources(path string, found []models.Source) (added []models.Source, skipped int, out []byte, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil, err
+	}
+	cfg := config.Default()
+	if len(bytes.TrimSpace(data)) > 0 {
+		if cfg, err = config.Parse(path, data); err != nil {
+			return nil, 0, nil, err
+		}
+	}
+	var doc yaml.Node
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return nil, 0, nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if doc.Kind == 0 {
+		doc = yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode}}}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, 0, nil, fmt.Errorf("config %s: the top level is not a mapping", path)
+	}
+	var seq *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sources" {
+			seq = root.Content[i+1]
+		}
+	}
+	if seq == nil {
+		seq = &yaml.Node{Kind: yaml.SequenceNode}
+		for _, s := range cfg.Sources { // the file had no sources: keep the defaults explicitly
+			n := &yaml.Node{}
+			if err := n.Encode(s); err != nil {
+				return nil, 0, nil, err
+			}
+			seq.Content = append(seq.Content, n)
+		}
+		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "sources"}, seq)
+	}
+	urls, names := map[string]bool{}, map[string]bool{}
+	for _, s := range cfg.Sources {
+		urls[s.URL] = true
+		names[s.Name] = true
+	}
+	for _, s := range found {
+		if urls[s.URL] {
+			skipped++
+			continue
+		}
+		s.Name = uniqueName(names, opml.Slug(s.Name))
+		s.Kind = models.KindFeed
+		urls[s.URL] = true
+		n := &yaml.Node{}
+		if err := n.Encode(s); err != nil {
+			return nil, 0, nil, err
+		}
+		seq.Content = append(seq.Content, n)
+		added = append(added, s)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, 0, nil, err
+	}
+	if _, err := config.Parse(path, buf.Bytes()); err != nil {
+		return nil, 0, nil, fmt.Errorf("the merged config would be invalid: %w", err)
+	}
+	return added, skipped, buf.Bytes(), nil
+}
+
+func uniqueName(used map[string]bool, name string) string {
+	n := name
+	for i := 2; used[n]; i++ {
+		n = fmt.Sprintf("%s-%d", name, i)
+	}
+	used[n] = true
+	return n
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := fmt.Sprintf("%s.tmp-%d", path, time.Now().UnixNano())
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
