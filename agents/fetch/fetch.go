@@ -279,6 +279,9 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		fe.Retries = attempt
 		fe.Elapsed = time.Since(start)
 		if !fe.retryable || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
+			if fe.retryable {
+				fe.RetryAfter = 0 // out of attempts, not out of time: the wait is not why it failed
+			}
 			return nil, fe
 		}
 		wait := bo.NextBackOff()
