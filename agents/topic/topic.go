@@ -60,9 +60,16 @@ func (f *Filter) Keep(a models.Article) bool {
 	for _, t := range f.terms {
 		want[t] = true
 	}
+	// Words repeat: stem each distinct one once.
+	stems := map[string]string{}
 	for _, field := range []string{a.Title, a.Summary, a.Content} {
 		for _, w := range words(field) {
-			if s := stem(w); want[s] && !found[s] {
+			s, ok := stems[w]
+			if !ok {
+				s = stem(w)
+				stems[w] = s
+			}
+			if want[s] && !found[s] {
 				found[s] = true
 				if len(found) >= need {
 					return true
