@@ -32,27 +32,7 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	c := buildCorpus(arts)
 	ce := buildCentroid(c)
 
-	q := parseQuery(c, req.Query)
-	var scores []float64
-	var expl []*models.Explanation
-	if strings.TrimSpace(req.Query) != "" {
-		scores, expl = scoreBM25F(c, q, opts.Explain)
-	} else {
-		scores, expl = scoreCentralityRecency(c, ce, arts, opts.Explain)
-	}
-	for i := range scores {
-		scores[i] = round4(scores[i])
-	}
-	order := make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		if scores[a] != scores[b] {
-			return cmp.Compare(scores[b], scores[a])
-		}
-		return strings.Compare(arts[a].ID, arts[b].ID)
-	})
+	q, scores, expl, order := rank(c, ce, req, opts.Explain)
 	rankPos := make([]int, n)
 	for p, i := range order {
 		rankPos[i] = p
@@ -104,11 +84,70 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	return rep
 }
 
+// Rank orders a validated request's articles by relevance, as Analyze does,
+// without the rest of the analysis (keywords are left empty). Evaluations
+// use it.
+func Rank(req *models.AnalysisRequest) []models.RankedArticle {
+	out := []models.RankedArticle{}
+	if len(req.Articles) == 0 {
+		return out
+	}
+	c := buildCorpus(req.Articles)
+	var ce *centroid
+	if strings.TrimSpace(req.Query) == "" {
+		ce = buildCentroid(c)
+	}
+	opts := req.Options.Resolve()
+	_, scores, expl, order := rank(c, ce, req, opts.Explain)
+	for _, i := range order {
+		ra := models.RankedArticle{ID: req.Articles[i].ID, Score: scores[i], Keywords: []string{}}
+		if expl != nil {
+			ra.Explain = expl[i]
+		}
+		out = append(out, ra)
+	}
+	return out
+}
+
+// rank scores the articles (BM25F for a query, centrality and recency
+// without) and returns the parsed query, the rounded scores, the optional
+// explanations and the article indexes best first, ties by id.
+func rank(c *corpus, ce *centroid, req *models.AnalysisRequest, explain bool) ([]queryTerm, []float64, []*models.Explanation, []int) {
+	arts := req.Articles
+	q := parseQuery(c, req.Query)
+	var scores []float64
+	var expl []*models.Explanation
+	if strings.TrimSpace(req.Query) != "" {
+		scores, expl = scoreBM25F(c, q, explain)
+	} else {
+		scores, expl = scoreCentralityRecency(c, ce, arts, explain)
+	}
+	for i := range scores {
+		scores[i] = round4(scores[i])
+	}
+	order := make([]int, len(arts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if scores[a] != scores[b] {
+			return cmp.Compare(scores[b], scores[a])
+		}
+		return strings.Compare(arts[a].ID, arts[b].ID)
+	})
+	return q, scores, expl, order
+}
+
 // keyphrases returns each article's keyphrases (indexed like the articles)
 // and the set's, weighted by the articles' relevance.
 func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) ([][]string, []models.Keyword) {
 	n := len(c.docs)
-	ps := samplePhraseDF(c)
+	wordIDF := make([]float64, len(c.vocab))
+	for t, df := range c.df {
+		if df > 0 {
+			wordIDF[t] = termIDF(n, df)
+		}
+	}
 	keep := max(perArticle, setKeep)
 	picked := make([][]phrase, n)
 	shown := make([][]string, n)
@@ -128,7 +167,7 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 		// De-duplication drops some of the best; score a margin beyond keep,
 		// and everything if that was not enough.
 		var top []phrase
-		top, floats[w] = topPhrases(ps, cands, 3*keep, floats[w])
+		top, floats[w] = topPhrases(d, wordIDF, cands, 3*keep, floats[w])
 		for k := range top {
 			top[k].setKey = setKey(d, &top[k])
 		}

@@ -12,22 +12,72 @@ import (
 // first nor last word a stop word or a number, at most one stop word inside.
 const (
 	maxPhraseLen = 4
-	// dfSample is how many articles the phrase document frequencies are
-	// counted on; below it they are exact, above it scaled from an even sample
-	// so the cost stays linear and bounded.
-	dfSample = 2000
 	// setKeep is how many of each article's best phrases feed the set's keyphrases.
 	setKeep = 20
 )
 
 // Scoring priors, tuned on the Inspec dev split (docs/quality.md).
 var (
-	titleBoost   = 1.5
-	posWeight    = 1.0  // first-position prior: 1 + posWeight/(1 + first/posScale)
+	titleBoost   = 2.5
+	posWeight    = 3.0  // first-position prior: 1 + posWeight/(1 + first/posScale)
 	posScale     = 20.0 // tokens
-	lenPrior     = [maxPhraseLen + 1]float64{0, 1.0, 1.4, 1.5, 1.3}
+	lenPrior     = [maxPhraseLen + 1]float64{0, 0.8, 1.4, 1.5, 1.3}
 	innerStopPen = 0.4
+	// subPhrasePen weighs a phrase that only occurs inside longer runs of
+	// content words.
+	subPhrasePen = 0.02
+	// dropContaining drops a phrase that contains one already chosen.
+	dropContaining = false
+	// maxInnerStops is how many stop words a phrase may hold inside.
+	maxInnerStops = 0
+	// tfExponent damps the phrase's own frequency; its words' frequencies
+	// already count.
+	tfExponent = 0.0
+	// wordTFExponent damps each word's frequency in the article.
+	wordTFExponent = 1.0
 )
+
+// extends reports whether a neighbouring token could continue a phrase.
+func extends(t text.Token, src string, english bool) bool {
+	if t.Flags&(text.FlagStop|text.FlagNumeric) != 0 {
+		return false
+	}
+	return !english || !isAdverb(t.Surface(src))
+}
+
+// adverbExceptions are nouns that end like adverbs.
+var adverbExceptions = map[string]bool{"family": true, "supply": true, "assembly": true, "anomaly": true,
+	"monopoly": true, "butterfly": true, "reply": true, "italy": true, "july": true, "ally": true, "poly": true}
+
+// isAdverb guesses, from its ending, that an English word is an adverb,
+// which never belongs in a keyphrase.
+func isAdverb(w string) bool {
+	n := len(w)
+	if n < 5 || w[n-2]|0x20 != 'l' || w[n-1]|0x20 != 'y' {
+		return false
+	}
+	return !adverbExceptions[strings.ToLower(w)]
+}
+
+// headNoun guesses whether an English word can end a noun phrase: past
+// participles ("proposed") and "-ous" adjectives cannot.
+func headNoun(w string) bool {
+	n := len(w)
+	if n < 5 {
+		return true
+	}
+	lw := strings.ToLower(w[n-3:])
+	if (lw[1:] == "ed" && lw != "eed") || lw[1:] == "bles" {
+		return false
+	}
+	if lw == "ous" || (lw == "ble" && !nounsInBle[strings.ToLower(w)]) {
+		return false
+	}
+	return true
+}
+
+// nounsInBle are nouns among the "-ble" words, which are mostly adjectives.
+var nounsInBle = map[string]bool{"table": true, "variable": true, "variables": true, "cable": true, "bible": true, "ensemble": true, "trouble": true, "double": true, "module": true}
 
 // phrase is a keyphrase candidate in one article.
 type phrase struct {
@@ -41,6 +91,7 @@ type phrase struct {
 	tok       int
 	inTitle   bool
 	innerStop bool
+	maximal   bool // some occurrence cannot be extended by a neighbouring word
 	score     float64
 }
 
@@ -78,9 +129,14 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 	pos := 0
 	for f := range numFields {
 		toks := d.toks[f]
+		src := d.text[f]
+		english := d.lang == text.English
 		for i := range toks {
 			start := toks[i]
 			if start.Flags&(text.FlagStop|text.FlagNumeric) != 0 || start.Len < 2 {
+				continue
+			}
+			if english && isAdverb(start.Surface(src)) {
 				continue
 			}
 			inner := 0
@@ -89,14 +145,20 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				if l > 1 && t.Is(text.FlagBreak) {
 					break
 				}
+				if english && isAdverb(t.Surface(src)) {
+					break
+				}
 				if t.Is(text.FlagStop) {
 					inner++
-					if inner > 1 {
+					if inner > maxInnerStops {
 						break
 					}
 					continue
 				}
 				if t.Is(text.FlagNumeric) || t.Len < 2 {
+					continue
+				}
+				if english && !headNoun(t.Surface(src)) {
 					continue
 				}
 				var p phrase
@@ -105,7 +167,10 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 					p.terms[k] = toks[i+k].Term
 				}
 				p.hash = hashTerms(p.seq())
+				maximal := (i == 0 || start.Is(text.FlagBreak) || !extends(toks[i-1], src, english)) &&
+					(i+l == len(toks) || toks[i+l].Is(text.FlagBreak) || !extends(toks[i+l], src, english))
 				if k, ok := idx[p.hash]; ok {
+					out[k].maximal = out[k].maximal || maximal
 					out[k].tf++
 					if f == fieldTitle {
 						out[k].inTitle = true
@@ -117,6 +182,7 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				p.field, p.tok = f, i
 				p.inTitle = f == fieldTitle
 				p.innerStop = inner > 0
+				p.maximal = maximal
 				idx[p.hash] = len(out)
 				out = append(out, p)
 			}
@@ -126,50 +192,18 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 	return out
 }
 
-// phraseStats holds the phrase document frequencies.
-type phraseStats struct {
-	df    map[uint64]int32
-	scale float64 // documents per sampled document
-	n     int
-}
-
-func samplePhraseDF(c *corpus) *phraseStats {
-	n := len(c.docs)
-	s := min(n, dfSample)
-	sets := make([][]uint64, s)
-	idxs := make([]map[uint64]int, numWorkers(s))
-	for i := range idxs {
-		idxs[i] = make(map[uint64]int, 1024)
-	}
-	bufs := make([][]phrase, len(idxs))
-	parallel(s, func(w, k int) {
-		d := &c.docs[k*n/s]
-		cands := candidates(d, idxs[w], bufs[w][:0])
-		bufs[w] = cands
-		hs := make([]uint64, len(cands))
-		for j := range cands {
-			hs[j] = cands[j].hash
-		}
-		sets[k] = hs
-	})
-	ps := &phraseStats{df: make(map[uint64]int32), scale: float64(n) / float64(max(s, 1)), n: n}
-	for _, hs := range sets {
-		for _, h := range hs {
-			ps.df[h]++
+// score is a candidate's score: the sum of its words' TF-IDF in the article
+// (so longer phrases of strong words win), times its own damped frequency,
+// the first-position prior, the title boost, the length prior and a penalty
+// for phrases that only occur inside longer runs of content words.
+func score(d *doc, wordIDF []float64, p *phrase) float64 {
+	words := 0.0
+	for _, t := range p.seq() {
+		if k, ok := slices.BinarySearch(d.terms, t); ok {
+			words += math.Pow(float64(d.counts[k]), wordTFExponent) * wordIDF[t]
 		}
 	}
-	return ps
-}
-
-func (ps *phraseStats) idf(h uint64) float64 {
-	df := max(float64(ps.df[h])*ps.scale, 1)
-	return math.Log(float64(ps.n+1) / df)
-}
-
-// prior is a candidate's score without its idf: term frequency, the
-// first-position prior, the title boost and the length prior.
-func prior(p *phrase) float64 {
-	s := float64(p.tf)
+	s := math.Pow(float64(p.tf), tfExponent) * words
 	s *= 1 + posWeight/(1+float64(p.first)/posScale)
 	if p.inTitle {
 		s *= titleBoost
@@ -178,48 +212,30 @@ func prior(p *phrase) float64 {
 	if p.innerStop {
 		s *= innerStopPen
 	}
+	if !p.maximal {
+		s *= subPhrasePen
+	}
 	return s
 }
 
-// pruneCandidates is how many of an article's candidates, by prior, are
-// scored with their idf: looking up a phrase's document frequency is the
-// costliest step, and a phrase far down by prior rarely reaches the top.
-const pruneCandidates = 160
-
-// topPhrases scores candidates by TF-IDF times their prior and returns the
-// best want of them, best first (ties by first occurrence). Only the
-// pruneCandidates best by prior are considered.
-func topPhrases(ps *phraseStats, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
+// topPhrases scores the candidates and returns the best want of them, best
+// first (ties by first occurrence).
+func topPhrases(d *doc, wordIDF []float64, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
 	scratch = scratch[:0]
 	for k := range cands {
-		cands[k].score = prior(&cands[k])
+		cands[k].score = score(d, wordIDF, &cands[k])
 		scratch = append(scratch, cands[k].score)
 	}
-	threshold := math.Inf(-1)
-	if len(cands) > pruneCandidates {
-		threshold = kthLargest(scratch, pruneCandidates)
-	}
 	var top []phrase
-	for k := range cands {
-		if cands[k].score >= threshold {
-			p := cands[k]
-			p.score *= ps.idf(p.hash) + 0.5
-			top = append(top, p)
-		}
-	}
-	if len(top) > want {
-		scratch = scratch[:0]
-		for k := range top {
-			scratch = append(scratch, top[k].score)
-		}
+	if len(cands) > want {
 		cut := kthLargest(scratch, want)
-		kept := top[:0]
-		for _, p := range top {
+		for _, p := range cands {
 			if p.score >= cut {
-				kept = append(kept, p)
+				top = append(top, p)
 			}
 		}
-		top = kept
+	} else {
+		top = slices.Clone(cands)
 	}
 	slices.SortFunc(top, byScore)
 	if len(top) > want {
@@ -303,7 +319,7 @@ func selectPhrases(cands []phrase, k int) []phrase {
 		dup := false
 		for j := range out {
 			q := &out[j]
-			if q.setKey == p.setKey || contains(q, p) || contains(p, q) {
+			if q.setKey == p.setKey || contains(q, p) || (dropContaining && contains(p, q)) {
 				dup = true
 				break
 			}

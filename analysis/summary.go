@@ -27,8 +27,8 @@ const (
 
 // Sentence score weights, with and without a query (docs/quality.md).
 var (
-	wQuery, wCentQ, wPosQ, wArtQ = 0.45, 0.25, 0.2, 0.1
-	wCent, wPos, wArt            = 0.45, 0.4, 0.15
+	wQuery, wCentQ, wPosQ, wArtQ = 0.45, 0.4, 0.1, 0.1
+	wCent, wPos, wArt            = 0.7, 0.7, 0.15
 )
 
 // boilerplate matches sentences that are page furniture, not content.

@@ -68,6 +68,46 @@ ingen mitt ni bli blev oss din dessa några deras blir mina samma vilken er såd
 varför varje vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era vilkas`,
 }
 
+// englishVerbs are frequent verbs, mostly of scientific and news prose, that
+// are rarely nouns; with their inflections they are English stop words, so
+// keyphrases (noun phrases) break at them.
+var englishVerbs = strings.Fields(`allow provide require include consider apply achieve compare demonstrate introduce
+investigate examine give make take find enable perform illustrate suggest indicate become remain seem appear involve
+represent determine derive establish analyze analyse evaluate exploit employ adopt solve satisfy ensure propose
+describe discuss obtain develop combine contain present show use say tell know think want see look come go
+explain argue claim believe expect allow let help keep begin start try call ask need feel put mean leave bring
+reveal report announce confirm add note occur tend avoid extend enhance exhibit emerge arise relate depend consist
+encounter undergo possess acquire assume prove verify outperform overcome play pass enable improve encourage
+incorporate augment discover realize realise define deploy happen survive enrich construct`)
+
+// englishModifiers are generic adjectives and determiners that do not
+// start or end a keyphrase.
+var englishModifiers = strings.Fields(`particular resulting enough overall various several different certain main
+important specific novel existing possible available recent current usual typical significant additional further
+whole same such other many much more most less least few own able like unlike due well often always never already
+still even including regarding according respectively namely finally recently previously usually generally
+especially particularly mainly simply`)
+
+// inflect returns a verb's base form, third person, -ing and -ed forms.
+func inflect(v string) []string {
+	stem := v
+	if strings.HasSuffix(v, "e") && !strings.HasSuffix(v, "ee") {
+		stem = v[:len(v)-1]
+	}
+	third := v + "s"
+	switch {
+	case strings.HasSuffix(v, "y") && !strings.ContainsRune("aeiou", rune(v[len(v)-2])):
+		third = v[:len(v)-1] + "ies"
+	case strings.HasSuffix(v, "s") || strings.HasSuffix(v, "sh") || strings.HasSuffix(v, "ch") || strings.HasSuffix(v, "x") || strings.HasSuffix(v, "o"):
+		third = v + "es"
+	}
+	past := stem + "ed"
+	if strings.HasSuffix(v, "y") && !strings.ContainsRune("aeiou", rune(v[len(v)-2])) {
+		past = v[:len(v)-1] + "ied"
+	}
+	return []string{v, third, stem + "ing", past}
+}
+
 var stopSets = buildStopSets()
 
 func buildStopSets() map[Lang]map[string]bool {
@@ -78,6 +118,14 @@ func buildStopSets() map[Lang]map[string]bool {
 			set[w] = true
 		}
 		m[lang] = set
+	}
+	for _, v := range englishVerbs {
+		for _, f := range inflect(v) {
+			m[English][f] = true
+		}
+	}
+	for _, w := range englishModifiers {
+		m[English][w] = true
 	}
 	return m
 }

@@ -4,7 +4,12 @@
 package main
 
 import (
+	"errors"
+	"flag"
+	"time"
+
 	"fmt"
+	"github.com/research-cli/research/analysis/eval"
 	"io"
 	"os"
 )
@@ -21,6 +26,71 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "research-eval: evaluation not built yet")
+	fs := flag.NewFlagSet("research-eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	corpusDir := fs.String("corpus", "", "the corpus directory (default: ../shared/corpus beside the module root)")
+	only := fs.String("only", "", "run one evaluation: keyphrases, summaries or ranking")
+	every := fs.Int("every", 1, "ranking: evaluate every n-th judged query")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dir := *corpusDir
+	if dir == "" {
+		found, err := eval.FindCorpus(".")
+		if err != nil {
+			fmt.Fprintf(stdout, "skipped: corpus not found (%v)\n", err)
+			return 0
+		}
+		dir = found
+	} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		fmt.Fprintf(stdout, "skipped: corpus not found at %s\n", dir)
+		return 0
+	}
+	want := func(name string) bool { return *only == "" || *only == name }
+	if want("keyphrases") {
+		start := time.Now()
+		r, err := eval.Keyphrases(dir)
+		if err != nil {
+			return fail(stdout, stderr, "keyphrases", err)
+		}
+		fmt.Fprintf(stdout, "keyphrases  Inspec dev, %d docs, %.2f gold per doc, Porter-stemmed exact match (%s)\n", r.Docs, r.GoldPerDoc, since(start))
+		fmt.Fprintf(stdout, "  @5   P %.4f  R %.4f  F1 %.4f\n", r.At5.P, r.At5.R, r.At5.F)
+		fmt.Fprintf(stdout, "  @10  P %.4f  R %.4f  F1 %.4f\n", r.At10.P, r.At10.R, r.At10.F)
+	}
+	if want("summaries") {
+		start := time.Now()
+		r, err := eval.Summaries(dir)
+		if err != nil {
+			return fail(stdout, stderr, "summaries", err)
+		}
+		fmt.Fprintf(stdout, "summaries  BBC News dev, %d docs, k = reference length (%s)\n", r.Docs, since(start))
+		fmt.Fprintf(stdout, "  %-22s %-8s %-8s %-8s %-8s\n", "system", "sent-F1", "R1-F1", "R2-F1", "R2-R")
+		for _, row := range []struct {
+			name string
+			s    eval.SummaryScores
+		}{{"analyzer, query=title", r.TitleQuery}, {"analyzer, no query", r.NoQuery}, {"Lead-k", r.Lead}} {
+			fmt.Fprintf(stdout, "  %-22s %-8.4f %-8.4f %-8.4f %-8.4f\n", row.name, row.s.Sentence.F, row.s.Rouge1.F, row.s.Rouge2.F, row.s.Rouge2.R)
+		}
+	}
+	if want("ranking") {
+		start := time.Now()
+		r, err := eval.Ranking(dir, *every)
+		if err != nil {
+			return fail(stdout, stderr, "ranking", err)
+		}
+		fmt.Fprintf(stdout, "ranking  Cranfield dev, %d judged queries, 1,400 docs (%s)\n", r.Queries, since(start))
+		fmt.Fprintf(stdout, "  nDCG@10  analyzer (BM25F, stemmed) %.4f   plain BM25, no stemming %.4f\n", r.NDCG10, r.Baseline)
+	}
+	return 0
+}
+
+func since(t time.Time) string { return time.Since(t).Round(10 * time.Millisecond).String() }
+
+func fail(stdout, stderr io.Writer, what string, err error) int {
+	if errors.Is(err, eval.ErrNoCorpus) {
+		fmt.Fprintf(stdout, "skipped: corpus not found (%v)\n", err)
+		return 0
+	}
+	fmt.Fprintf(stderr, "research-eval: %s: %v\n", what, err)
 	return 1
 }
