@@ -27,6 +27,7 @@ type demoOptions struct {
 	analysisTimeout time.Duration
 	analyzer        string
 	noColor         bool
+	debug           bool
 	limit           int
 }
 
@@ -56,6 +57,7 @@ isolated research-analyze child. It needs no network.`,
 	f.DurationVar(&o.analysisTimeout, "analysis-timeout", 0, "analysis timeout (default 15s, 3s with --inject hang)")
 	f.StringVar(&o.analyzer, "analyzer", "", "`PATH` of research-analyze")
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
+	f.BoolVar(&o.debug, "debug", false, "print the analyzer's stderr tail")
 	f.IntVarP(&o.limit, "limit", "n", 10, "articles listed in the report")
 	return cmd
 }
@@ -128,9 +130,19 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	n.fanoutChart(run)
 	n.isolation(run, p.iso, o.inject)
+	if o.debug && run.Analysis.StderrTail != "" {
+		n.printf("\n   the analyzer's stderr (tail):\n")
+		for _, l := range strings.Split(strings.TrimRight(run.Analysis.StderrTail, "\n"), "\n") {
+			n.printf("   │ %s\n", l)
+		}
+	}
+	hint := "research demo --debug shows the analyzer's stderr"
+	if o.debug {
+		hint = ""
+	}
 	n.printf("\n%s\n\n", n.bold("4. The report"))
 	if err := render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: n.color, Width: termWidth(ios),
-		Limit: o.limit, DegradedHint: "research --debug shows the analyzer's stderr"}); err != nil {
+		Limit: o.limit, DegradedHint: hint}); err != nil {
 		return err
 	}
 	if format == render.Text {

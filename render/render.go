@@ -298,9 +298,11 @@ func DegradedLine(d *models.Degraded, hint string) string {
 	default:
 		what = "the analysis failed (" + d.Reason + ")"
 	}
+	// The detail is already a sentence about the analyzer when the isolation
+	// runner wrote it; the reason's wording is the fallback.
 	line := "analysis unavailable: " + what
 	if d.Detail != "" {
-		line += ": " + d.Detail
+		line = "analysis unavailable: " + d.Detail
 	}
 	if hint != "" {
 		line += " (" + hint + ")"

@@ -52,7 +52,7 @@ func sampleResult(withAnalysis bool) *models.Result {
 			Groups: []models.Group{{Kind: models.GroupDuplicate, IDs: []string{"a1", "a3"}}},
 		}
 	} else {
-		r.Degraded = &models.Degraded{Stage: "analysis", Reason: models.ReasonTimeout, Detail: "no report after 15s"}
+		r.Degraded = &models.Degraded{Stage: "analysis", Reason: models.ReasonTimeout, Detail: "the analyzer timed out after 15s"}
 	}
 	return r
 }
@@ -105,7 +105,7 @@ func TestDegradedStillListsArticlesNewestFirstOrder(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, sampleResult(false), Options{Format: Text, DegradedHint: "run with --debug"}))
 	out := buf.String()
-	assert.Contains(t, out, "! analysis unavailable: the analyzer timed out: no report after 15s (run with --debug)")
+	assert.Contains(t, out, "! analysis unavailable: the analyzer timed out after 15s (run with --debug)")
 	for _, title := range []string{"Longformer revisited:", "Why your LLM", "(mirror)"} {
 		assert.Contains(t, out, title)
 	}
@@ -119,6 +119,19 @@ func TestHTMLEscapes(t *testing.T) {
 	out := buf.String()
 	assert.Contains(t, out, "sliding windows &lt;at&gt; 64k")
 	assert.NotContains(t, out, "javascript:")
+}
+
+func TestDegradedLineFallsBackToTheReason(t *testing.T) {
+	for reason, want := range map[string]string{
+		models.ReasonTimeout: "the analyzer timed out", models.ReasonCrashed: "the analyzer crashed",
+		models.ReasonBadOutput: "not a valid report", models.ReasonOutputTooLarge: "too large",
+		models.ReasonStartFailed: "could not be started", "weird": "failed (weird)",
+	} {
+		line := DegradedLine(&models.Degraded{Stage: "analysis", Reason: reason}, "hint")
+		assert.Contains(t, line, want)
+		assert.True(t, strings.HasSuffix(line, "(hint)"))
+	}
+	assert.Empty(t, DegradedLine(nil, "x"))
 }
 
 func TestJSONIsTheContract(t *testing.T) {
