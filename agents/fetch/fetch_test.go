@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -437,7 +438,9 @@ func TestConnectionErrors(t *testing.T) {
 		assert.Equal(t, "http://"+addr+"/feed: connection refused", err.Error())
 	})
 	t.Run("tls", func(t *testing.T) {
-		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake error is expected
+		srv.StartTLS()
 		t.Cleanup(srv.Close)
 		c := newClient(t, Options{})
 		_, err := c.Get(context.Background(), Request{URL: srv.URL + "/feed"})
@@ -445,6 +448,34 @@ func TestConnectionErrors(t *testing.T) {
 		assert.Equal(t, KindTLS, KindOf(err))
 		assert.Contains(t, err.Error(), srv.URL+"/feed: TLS failure: ")
 		t.Log(err)
+	})
+	t.Run("TLS handshake never answered", func(t *testing.T) {
+		// A listener that accepts and then says nothing: the handshake timeout
+		// fires, is retried (it is transient), and the error says where it hung.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		t.Cleanup(func() { _ = l.Close(); wg.Wait() })
+		wg.Go(func() {
+			var conns []net.Conn
+			defer func() {
+				for _, c := range conns {
+					_ = c.Close()
+				}
+			}()
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				conns = append(conns, c)
+			}
+		})
+		c := newClient(t, Options{TLSTimeout: 200 * time.Millisecond, MaxRetries: 1})
+		_, err = c.Get(context.Background(), Request{URL: "https://" + l.Addr().String() + "/feed"})
+		require.Error(t, err)
+		assert.Equal(t, KindTimeout, KindOf(err))
+		assert.Regexp(t, `^https://127\.0\.0\.1:\d+/feed: timeout after \d+ms during the TLS handshake \(retried once\)$`, err.Error())
 	})
 	t.Run("bad url", func(t *testing.T) {
 		c := newClient(t, Options{})
