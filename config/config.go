@@ -29,6 +29,18 @@ type Config struct {
 	Limits   Limits          `yaml:"limits"`
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
+	Digest   Digest          `yaml:"digest"`
+}
+
+// Digest configures scheduled digests: the topics, and where what was already
+// shown is remembered.
+type Digest struct {
+	// Topics are the questions a digest covers, each researched on every run.
+	Topics []string `yaml:"topics,omitempty"`
+	// MaxItems caps the new articles listed per topic.
+	MaxItems int `yaml:"max_items"`
+	// Store is the SQLite file of what was seen and sent; "" means the user's data directory.
+	Store string `yaml:"store"`
 }
 
 // Feeds tunes how feed items are kept.
@@ -102,6 +114,7 @@ func Default() *Config {
 			MaxKeywords:   models.DefaultMaxKeywords,
 			MaxSummary:    models.DefaultMaxSummarySentences,
 		},
+		Digest: Digest{MaxItems: 10},
 		HTTP: HTTP{
 			MaxBodyMB:       15,
 			PerHostParallel: 2,
@@ -269,6 +282,14 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.Retries < 0 {
 		add("http.retries", "must not be negative")
+	}
+	if c.Digest.MaxItems < 1 {
+		add("digest.max_items", "must be at least 1")
+	}
+	for i, t := range c.Digest.Topics {
+		if strings.TrimSpace(t) == "" {
+			add(fmt.Sprintf("digest.topics[%d]", i), "is empty")
+		}
 	}
 	if len(ps) == 0 {
 		return nil
