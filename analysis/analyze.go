@@ -193,7 +193,7 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 	var cands []phrase
 	var display []string
 	for _, i := range order {
-		if rel[i] == 0 || len(picked[i]) == 0 {
+		if rel[i] == 0 || len(picked[i]) == 0 || picked[i][0].score <= 0 {
 			continue
 		}
 		top := picked[i][0].score
@@ -229,12 +229,16 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 		disp[cands[j].hash] = display[j]
 	}
 	sel := selectPhrases(sorted, forSet)
+	best := 1.0
+	if len(sel) > 0 && sel[0].score > 0 {
+		best = sel[0].score
+	}
 	counts := countArticles(c, sel)
 	out := make([]models.Keyword, 0, len(sel))
 	for k := range sel {
 		out = append(out, models.Keyword{
 			Phrase:   disp[sel[k].hash],
-			Score:    round4(sel[k].score / sel[0].score),
+			Score:    round4(sel[k].score / best),
 			Articles: counts[k],
 		})
 	}

@@ -150,7 +150,10 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 				if tf[k][f] == 0 {
 					continue
 				}
-				norm := 1 - bm25B + bm25B*float64(d.flen[f])/avg[f]
+				norm := 1.0
+				if avg[f] > 0 { // zero when the field holds only stop words everywhere
+					norm = 1 - bm25B + bm25B*float64(d.flen[f])/avg[f]
+				}
 				parts[f] = fieldWeights[f] * tf[k][f] / norm
 				tfn += parts[f]
 			}
