@@ -9,12 +9,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	research "github.com/research-cli/research"
 	"github.com/research-cli/research/agents/fetch"
 	"github.com/research-cli/research/fixtureserver"
 	"github.com/research-cli/research/models"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newClient(t *testing.T) *fetch.Client {
 	t.Helper()

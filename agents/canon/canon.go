@@ -58,6 +58,9 @@ func URL(raw string) string {
 		host += ":" + port
 	}
 	u.Host = strings.TrimSuffix(host, ".")
+	if u.Hostname() == "" {
+		return raw
+	}
 	u.User = nil
 	u.Fragment, u.RawFragment = "", ""
 

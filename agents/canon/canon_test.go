@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -86,6 +87,18 @@ func FuzzURL(f *testing.F) {
 		got := URL(s)
 		if again := URL(got); again != got {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, got, again)
+		}
+	})
+}
+
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"<p>a</p><p>b</p>", "a<br><br>b", "&nbsp;&amp;", "<script>x</script>y", "plain\n\n\ntext"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Text(s)
+		if strings.Contains(got, "\n\n\n") || strings.TrimSpace(got) != got {
+			t.Fatalf("Text(%q) = %q: not collapsed", s, got)
 		}
 	})
 }

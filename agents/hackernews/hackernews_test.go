@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	research "github.com/research-cli/research"
 	"github.com/research-cli/research/agents/canon"
@@ -17,6 +18,8 @@ import (
 	"github.com/research-cli/research/fixtureserver"
 	"github.com/research-cli/research/models"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func newClient(t *testing.T) *fetch.Client {
 	t.Helper()
