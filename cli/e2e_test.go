@@ -271,3 +271,67 @@ func TestInvalidConfigNamesFileLineAndField(t *testing.T) {
 	assert.Contains(t, r.stderr, "line 3")
 	assert.Contains(t, r.stderr, "parralel")
 }
+
+func TestExtractJSON(t *testing.T) {
+	srv, _ := startFixtures(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	url := srv.URL() + "/pages/mlweekly/2026/11/lost-in-the-middle"
+	r := research(t, ctx, "extract", "--format", "json", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+	for _, k := range []string{"url", "title", "byline", "published", "site", "text"} {
+		assert.Contains(t, got, k)
+	}
+	assert.Equal(t, url, got["url"])
+	assert.NotEmpty(t, got["title"])
+	assert.Greater(t, len(got["text"].(string)), 500)
+	assert.Contains(t, got["text"], "\n\n", "paragraphs are separated by blank lines")
+
+	t.Run("text", func(t *testing.T) {
+		r := research(t, ctx, "extract", url)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.True(t, strings.HasPrefix(r.stdout, got["title"].(string)+"\n"))
+	})
+	t.Run("missing page", func(t *testing.T) {
+		r := research(t, ctx, "extract", srv.URL()+"/pages/nope")
+		assert.Equal(t, 1, r.code)
+		assert.Contains(t, r.stderr, "/pages/nope")
+		assert.Empty(t, r.stdout)
+	})
+}
+
+func TestSourcesCheckListAndImport(t *testing.T) {
+	srv, cfg := startFixtures(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	r := research(t, ctx, "sources", "check", "--config", cfg)
+	assert.Equal(t, 1, r.code, "a broken source makes check fail")
+	assert.Contains(t, r.stdout, "✓")
+	assert.Contains(t, r.stdout, "✗")
+	assert.Contains(t, r.stderr, "sources failed")
+
+	r = research(t, ctx, "sources", "check", "--config", cfg, "hn", "arxiv")
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+
+	opml := filepath.Join(t.TempDir(), "feeds.opml")
+	require.NoError(t, os.WriteFile(opml, []byte(`<?xml version="1.0"?>
+<opml version="2.0"><head><title>mine</title></head><body>
+  <outline text="Tech"><outline text="Go Blog" type="rss" xmlUrl="https://go.dev/blog/feed.atom"/>
+  <outline text="ML Weekly" type="rss" xmlUrl="`+srv.SourceURL("ml-weekly")+`/feeds/new.xml"/></outline>
+</body></opml>`), 0o644))
+	r = research(t, ctx, "sources", "import", "--config", cfg, opml)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "2 feeds added")
+	r = research(t, ctx, "sources", "import", "--config", cfg, opml)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "0 feeds added", "importing twice adds nothing")
+
+	r = research(t, ctx, "sources", "list", "--config", cfg)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "https://go.dev/blog/feed.atom")
+	assert.Contains(t, r.stdout, "go-blog")
+	assert.Contains(t, r.stdout, "ml-weekly-2", "a taken name is made unique")
+}
