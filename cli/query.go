@@ -119,6 +119,9 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	if err != nil {
 		return err
 	}
+	if run.Fetch.Sources > 0 && run.Fetch.Failed == run.Fetch.Sources {
+		fmt.Fprintln(ios.Err, "research: no source answered; check the network and the errors above (research demo works offline)")
+	}
 	if o.debug && run.Analysis.StderrTail != "" {
 		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", run.Analysis.StderrTail)
 	}

@@ -102,7 +102,11 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		fmt.Fprintf(b, "   … and %d more (use --limit or --format json)\n", v.hidden)
 	}
 
-	for i, l := range wrap(v.sourcesLine(), width-10) {
+	line := v.sourcesLine()
+	if line == "" {
+		line = "none answered"
+	}
+	for i, l := range wrap(line, width-10) {
 		if i == 0 {
 			fmt.Fprintf(b, "\n%s %s\n", st.Bold("Sources  "), l)
 		} else {
