@@ -105,6 +105,9 @@ type Stats struct {
 	WireBytes int64
 	// BodyBytes counts bodies handed to callers (decompressed, cache hits included).
 	BodyBytes int64
+	// Waited sums the time requests spent waiting for their host: a free slot,
+	// the minimum interval, a Retry-After pause (not the backoff between retries).
+	Waited time.Duration
 }
 
 // Client is safe for concurrent use.
@@ -119,7 +122,7 @@ type Client struct {
 	hosts   map[string]*hostState
 
 	stats struct {
-		requests, retries, cacheHits, cacheStores, cacheErrors, wire, body atomic.Int64
+		requests, retries, cacheHits, cacheStores, cacheErrors, wire, body, waited atomic.Int64
 	}
 }
 
@@ -233,6 +236,7 @@ func (c *Client) Stats() Stats {
 		CacheErrors: c.stats.cacheErrors.Load(),
 		WireBytes:   c.stats.wire.Load(),
 		BodyBytes:   c.stats.body.Load(),
+		Waited:      time.Duration(c.stats.waited.Load()),
 	}
 }
 
@@ -311,7 +315,9 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 
 // attempt sends one request, reads its body and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stored *cacheEntry) (*Response, *Error) {
+	waitStart := time.Now()
 	acquired, fe := host.acquire(ctx, req.URL, c.opts.PerHostInterval, req.MinInterval)
+	c.stats.waited.Add(int64(time.Since(waitStart)))
 	if fe != nil {
 		return nil, fe
 	}

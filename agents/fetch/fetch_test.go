@@ -637,6 +637,10 @@ func TestMinInterval(t *testing.T) {
 			for k, at := range starts {
 				assert.GreaterOrEqual(t, at.Sub(t0), time.Duration(k)*tc.wantGap, "arrival %d", k)
 			}
+			// Waits of about 1, 2, … gaps (less a goroutine's late start): the
+			// narration can say how long politeness cost.
+			n := time.Duration(tc.requests)
+			assert.GreaterOrEqual(t, c.Stats().Waited, n*(n-1)/2*tc.wantGap/2)
 		})
 	}
 	t.Run("interval past the deadline fails at once", func(t *testing.T) {
