@@ -113,7 +113,9 @@ func (e *Error) Error() string {
 			b.WriteString("response too large")
 		}
 	case KindRedirects:
-		if e.Limit > 0 {
+		if e.Status != 0 {
+			fmt.Fprintf(&b, "HTTP %d %s without a usable Location", e.Status, http.StatusText(e.Status))
+		} else if e.Limit > 0 {
 			fmt.Fprintf(&b, "more than %d redirects", e.Limit)
 		} else {
 			b.WriteString("too many redirects")

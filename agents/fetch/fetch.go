@@ -23,6 +23,14 @@ import (
 // UserAgent names the project to the servers it talks to.
 const UserAgent = "research/0.1 (+https://github.com/research-cli/research)"
 
+// Accept headers for the kinds of documents agents ask for.
+const (
+	AcceptFeed = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+	AcceptHTML = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+	AcceptJSON = "application/json"
+	AcceptAtom = "application/atom+xml, application/xml;q=0.9"
+)
+
 // Defaults used when an Options field is zero.
 const (
 	DefaultMaxBodyBytes    = 15 << 20
@@ -378,6 +386,12 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		return &Response{URL: firstNonEmpty(stored.finalURL, finalURL), Status: resp.StatusCode, Header: resp.Header,
 			ContentType: stored.contentType, Body: stored.body, FromCache: true,
 			WireBytes: headerBytes(resp) + wire.n}, nil
+
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		// net/http follows every redirect it can; one that reaches here has no
+		// usable Location (or is a 300 Multiple Choices): nothing to read.
+		c.drain(wire)
+		return nil, &Error{Kind: KindRedirects, URL: req.URL, Status: resp.StatusCode}
 
 	case resp.StatusCode >= 400:
 		c.drain(wire)

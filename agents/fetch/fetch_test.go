@@ -251,6 +251,15 @@ func TestHostileServers(t *testing.T) {
 			within:  2 * time.Second,
 		},
 		{
+			name: "redirect without a Location",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusMovedPermanently)
+			},
+			kind:    KindRedirects,
+			message: "HTTP 301 Moved Permanently without a usable Location",
+			within:  2 * time.Second,
+		},
+		{
 			name: "gzip bomb",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Encoding", "gzip")
