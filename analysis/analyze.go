@@ -155,10 +155,14 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 	idxs := make([]map[uint64]int, workers)
 	bufs := make([][]phrase, workers)
 	floats := make([][]float64, workers)
+	// wordScores[w][term] is the TF-IDF of term in the article worker w is on;
+	// dense, filled and cleared per article, so scoring needs no lookups.
+	wordScores := make([][]float64, workers)
 	ans := make([]*text.Analyzer, workers)
 	for w := range workers {
 		idxs[w] = make(map[uint64]int, 1024)
 		ans[w] = text.NewAnalyzer()
+		wordScores[w] = make([]float64, len(c.vocab))
 	}
 	parallel(n, func(w, i int) {
 		d := &c.docs[i]
@@ -166,8 +170,15 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 		bufs[w] = cands
 		// De-duplication drops some of the best; score a margin beyond keep,
 		// and everything if that was not enough.
+		ws := wordScores[w]
+		for k, t := range d.terms {
+			ws[t] = float64(d.counts[k]) * wordIDF[t]
+		}
 		var top []phrase
-		top, floats[w] = topPhrases(d, wordIDF, cands, 3*keep, floats[w])
+		top, floats[w] = topPhrases(ws, cands, 3*keep, floats[w])
+		for _, t := range d.terms {
+			ws[t] = 0
+		}
 		for k := range top {
 			top[k].setKey = setKey(d, &top[k])
 		}

@@ -109,7 +109,8 @@ func buildCorpus(arts []models.Article) *corpus {
 		d.text = [numFields]string{a.Title, a.Summary, a.Content}
 		an := analyzers[w]
 		for f := range numFields {
-			d.toks[f] = an.Tokenize(d.lang, d.text[f], nil)
+			// About one word per six bytes of English; sized once, not grown.
+			d.toks[f] = an.Tokenize(d.lang, d.text[f], make([]text.Token, 0, len(d.text[f])/6+1))
 			d.words += len(d.toks[f])
 		}
 	})

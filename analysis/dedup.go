@@ -50,32 +50,38 @@ func bodyTokens(d *doc, dst []text.Token) []text.Token {
 	return dst
 }
 
-// shingleSet returns the sorted distinct hashes of the document's
-// shingles of shingleK consecutive non-stop terms.
-func shingleSet(body []text.Token) []uint64 {
-	var ids []uint64
+// shingles appends to dst the hashes of the shingles of shingleK
+// consecutive non-stop terms of body, in text order, repeats included.
+func shingles(body []text.Token, ids, dst []uint64) ([]uint64, []uint64) {
+	ids = ids[:0]
 	for _, t := range body {
 		if !t.Is(text.FlagStop) {
 			ids = append(ids, uint64(t.Term))
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return ids, dst
 	}
 	k := min(shingleK, len(ids))
-	out := make([]uint64, 0, len(ids)-k+1)
 	for i := 0; i+k <= len(ids); i++ {
 		h := uint64(0x9e3779b97f4a7c15)
 		for _, id := range ids[i : i+k] {
 			h = mix64(h ^ id)
 		}
-		out = append(out, h)
+		dst = append(dst, h)
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	return ids, dst
 }
 
-// signature is the one-permutation MinHash of a shingle set, with empty bins
+// shingleSet returns the sorted distinct shingle hashes of a document.
+func shingleSet(d *doc) []uint64 {
+	_, hs := shingles(bodyTokens(d, nil), nil, nil)
+	slices.Sort(hs)
+	return slices.Compact(hs)
+}
+
+// signature is the one-permutation MinHash of a document's shingles (a
+// multiset is fine: the minimum ignores repeats), with empty bins
 // filled from the next non-empty bin (densification) so that sparse sets
 // still compare fairly.
 func signature(set []uint64) [mhBins]uint64 {
@@ -180,19 +186,28 @@ func (u unionFind) union(a, b int) {
 // and the groups.
 func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []models.Group) {
 	n := len(c.docs)
-	sets := make([][]uint64, n)
 	sigs := make([][mhBins]uint64, n)
+	hasShingles := make([]bool, n)
 	bodyHash := make([]uint64, n)
-	parallel(n, func(_, i int) {
-		body := bodyTokens(&c.docs[i], nil)
-		sets[i] = shingleSet(body)
-		sigs[i] = signature(sets[i])
-		if len(body) >= minBodyWords && (len(c.docs[i].toks[fieldSummary]) > 0 || len(c.docs[i].toks[fieldContent]) > 0) {
-			ids := make([]uint32, len(body))
-			for k, t := range body {
-				ids[k] = t.Term
+	type scratch struct {
+		body      []text.Token
+		ids, hs   []uint64
+		termsOnly []uint32
+	}
+	scratches := make([]scratch, numWorkers(n))
+	parallel(n, func(w, i int) {
+		sc := &scratches[w]
+		d := &c.docs[i]
+		sc.body = bodyTokens(d, sc.body[:0])
+		sc.ids, sc.hs = shingles(sc.body, sc.ids, sc.hs[:0])
+		hasShingles[i] = len(sc.hs) > 0
+		sigs[i] = signature(sc.hs)
+		if len(sc.body) >= minBodyWords && (len(d.toks[fieldSummary]) > 0 || len(d.toks[fieldContent]) > 0) {
+			sc.termsOnly = sc.termsOnly[:0]
+			for _, t := range sc.body {
+				sc.termsOnly = append(sc.termsOnly, t.Term)
 			}
-			bodyHash[i] = hashTerms(ids) | 1 // never 0, which means "none"
+			bodyHash[i] = hashTerms(sc.termsOnly) | 1 // never 0, which means "none"
 		}
 	})
 
@@ -229,7 +244,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 	// Near duplicates: LSH buckets, then exact Jaccard on candidate pairs.
 	buckets := map[uint64][]int32{}
 	for i := range n {
-		if len(sets[i]) == 0 {
+		if !hasShingles[i] {
 			continue
 		}
 		for b := range lshBands {
@@ -268,6 +283,20 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	// Exact shingle sets, only for the documents in a candidate pair.
+	sets := make([][]uint64, n)
+	var involved []int
+	for _, k := range keys {
+		for _, i := range []int{int(k >> 32), int(k & 0xffffffff)} {
+			if sets[i] == nil {
+				sets[i] = []uint64{}
+				involved = append(involved, i)
+			}
+		}
+	}
+	parallel(len(involved), func(_, k int) {
+		sets[involved[k]] = shingleSet(&c.docs[involved[k]])
+	})
 	sims := make([]float64, len(keys))
 	parallel(len(keys), func(_, k int) {
 		a, b := int(keys[k]>>32), int(keys[k]&0xffffffff)

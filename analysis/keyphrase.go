@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"math"
 	"slices"
 	"strings"
 
@@ -30,11 +29,6 @@ var (
 	dropContaining = false
 	// maxInnerStops is how many stop words a phrase may hold inside.
 	maxInnerStops = 0
-	// tfExponent damps the phrase's own frequency; its words' frequencies
-	// already count.
-	tfExponent = 0.0
-	// wordTFExponent damps each word's frequency in the article.
-	wordTFExponent = 1.0
 )
 
 // extends reports whether a neighbouring token could continue a phrase.
@@ -193,17 +187,15 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 }
 
 // score is a candidate's score: the sum of its words' TF-IDF in the article
-// (so longer phrases of strong words win), times its own damped frequency,
-// the first-position prior, the title boost, the length prior and a penalty
-// for phrases that only occur inside longer runs of content words.
-func score(d *doc, wordIDF []float64, p *phrase) float64 {
-	words := 0.0
+// (wordScore[term]; so longer phrases of strong words win), times the
+// first-position prior, the title boost, the length prior and a penalty for
+// phrases that only occur inside longer runs of content words. The phrase's
+// own frequency is already in its words'.
+func score(wordScore []float64, p *phrase) float64 {
+	s := 0.0
 	for _, t := range p.seq() {
-		if k, ok := slices.BinarySearch(d.terms, t); ok {
-			words += math.Pow(float64(d.counts[k]), wordTFExponent) * wordIDF[t]
-		}
+		s += wordScore[t]
 	}
-	s := math.Pow(float64(p.tf), tfExponent) * words
 	s *= 1 + posWeight/(1+float64(p.first)/posScale)
 	if p.inTitle {
 		s *= titleBoost
@@ -220,10 +212,10 @@ func score(d *doc, wordIDF []float64, p *phrase) float64 {
 
 // topPhrases scores the candidates and returns the best want of them, best
 // first (ties by first occurrence).
-func topPhrases(d *doc, wordIDF []float64, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
+func topPhrases(wordScore []float64, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
 	scratch = scratch[:0]
 	for k := range cands {
-		cands[k].score = score(d, wordIDF, &cands[k])
+		cands[k].score = score(wordScore, &cands[k])
 		scratch = append(scratch, cands[k].score)
 	}
 	var top []phrase
