@@ -64,7 +64,8 @@ func TestSearch(t *testing.T) {
 	}{
 		{name: "rss 2.0", contentType: "application/rss+xml", body: string(fixture(t, "feeds/ml-weekly.xml")),
 			wantTitles: []string{"Sliding windows at 64k tokens: what actually breaks", "Why your LLM forgets the middle of long documents",
-				"Benchmarks for long-document question answering, compared", "Notes from the GPU shortage, year three",
+				"Benchmarks for long-document question answering, compared", "Ring attention and sequence parallelism, explained with diagrams",
+				"Notes from the GPU shortage, year three",
 				"A gentle introduction to diffusion models for audio", "We are hiring: machine learning infrastructure engineers"},
 			check: func(t *testing.T, arts []models.Article) {
 				a := arts[1]
@@ -79,7 +80,9 @@ func TestSearch(t *testing.T) {
 			}},
 		{name: "atom 1.0", contentType: "application/atom+xml", body: string(fixture(t, "feeds/systems-digest.atom")),
 			wantTitles: []string{"Where the memory goes: KV caches for long-context inference",
-				"The quadratic bottleneck of attention is mostly a myth below 8k tokens", "Postgres 19 makes vacuum less of a chore",
+				"The quadratic bottleneck of attention is mostly a myth below 8k tokens",
+				"Reprint: Sliding windows at 64k tokens — what actually breaks", "Serving 200k-token contexts on one accelerator",
+				"Postgres 19 makes vacuum less of a chore",
 				"What the Rust 2027 edition will change", "Profiling Go services in production without slowing them down"},
 			check: func(t *testing.T, arts []models.Article) {
 				assert.Equal(t, "Mei Lin", arts[0].Author)
@@ -90,7 +93,7 @@ func TestSearch(t *testing.T) {
 		{name: "json feed", contentType: "application/feed+json", body: string(fixture(t, "feeds/preprint-watch.json")),
 			wantTitles: []string{"Longformer Revisited: Sliding Windows and Global Tokens at 64k Tokens",
 				"Block-sparse attention kernels for long-document training (v2)", "Lost in the middle, again: positional bias at 128k context",
-				"Graph neural networks for weather forecasting at kilometre scale", "Reinforcement learning from human feedback for robot grasping"},
+				"Sparse attention meets retrieval: hybrid readers for million-token documents", "Graph neural networks for weather forecasting at kilometre scale", "Reinforcement learning from human feedback for robot grasping"},
 			check: func(t *testing.T, arts []models.Article) {
 				assert.Equal(t, "http://fixtures.test/arxiv/abs/2611.04817v1", arts[0].URL)
 				assert.Contains(t, arts[0].Summary, "Why it matters:")
