@@ -221,12 +221,15 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	cmd.Dir = "/"
 	gate := make(chan struct{})
 	cmd.Stdin = &gatedReader{gate: gate, r: bytes.NewReader(payload)}
-	stdout := &cappedBuffer{max: cfg.MaxOutput, onOverflow: func() { _ = r.kill() }}
+	// Both callbacks run only after Start has set cmd.Process (exec starts
+	// the copying goroutines and the context watcher after that), so they
+	// use it rather than r.pid, which is stored a moment later.
+	stdout := &cappedBuffer{max: cfg.MaxOutput, onOverflow: func() { _ = killGroup(cmd.Process.Pid) }}
 	stderr := &tailBuffer{n: cfg.StderrTail}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Cancel = func() error {
 		r.killed.Store(true)
-		return r.kill()
+		return killGroup(cmd.Process.Pid)
 	}
 	cmd.WaitDelay = cfg.WaitDelay
 
@@ -261,9 +264,12 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	}()
 	if err := <-started; err != nil {
 		close(gate)
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
-		} else {
+		case runCtx.Err() != nil:
+			out.Degraded = degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer timed out after %s before it started", cfg.Timeout))
+		default:
 			out.Degraded = degrade(models.ReasonStartFailed, fmt.Sprintf("the analyzer could not be started: %s", oneLine(err.Error())))
 		}
 		return out
@@ -311,9 +317,11 @@ func classify(ctx context.Context, cfg Config, out *Outcome, stdout *cappedBuffe
 	}
 	if signal != 0 {
 		if (signal == syscall.SIGKILL || signal == syscall.SIGXCPU) && cfg.cpuSeconds() > 0 &&
-			// The kernel's CPU accounting and the rusage returned by wait4
-			// differ by up to a tick per thread: allow a margin.
-			out.CPUTime >= time.Duration(cfg.cpuSeconds())*time.Second*8/10 {
+			// The kernel enforces the limit on its precise run-time clock;
+			// wait4's rusage is tick-sampled and, in a VM under load, reads
+			// up to ~20% lower. An unexplained SIGKILL after half the budget
+			// is the limit (the runner's own kills are flagged above).
+			out.CPUTime >= time.Duration(cfg.cpuSeconds())*time.Second/2 {
 			return nil, degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer used up its CPU time limit (%ds)", cfg.cpuSeconds()))
 		}
 		if oom := outOfMemory(out.StderrTail); oom {
