@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -288,4 +290,44 @@ func FuzzParse(f *testing.F) {
 			ids[a.ID] = true
 		}
 	})
+}
+
+func FuzzSanitizeXML(f *testing.F) {
+	for _, s := range []string{"&nbsp;<![CDATA[&x;]]>", "a\x01&#0;&#x10FFFF;&bogus", "<a>&amp;&lt;</a>", "\xff\xfe"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := sanitizeXML(in)
+		if !utf8.Valid(out) {
+			t.Fatalf("invalid UTF-8 out of %q", in)
+		}
+		for _, r := range string(out) {
+			if !xmlChar(r) {
+				t.Fatalf("forbidden %U out of %q", r, in)
+			}
+		}
+		if again := sanitizeXML(out); !bytes.Equal(again, out) {
+			t.Fatalf("not idempotent: %q -> %q -> %q", in, out, again)
+		}
+	})
+}
+
+// TestConditionalGET checks that a feed answered with 304 the second time
+// gives the same articles from the client's cache.
+func TestConditionalGET(t *testing.T) {
+	s, err := fixtureserver.Start(t.Context(), fixtureserver.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	c, err := fetch.New(fetch.Options{MaxRetries: -1, CachePath: filepath.Join(t.TempDir(), "cache.db")})
+	require.NoError(t, err)
+	defer c.Close()
+	src := s.Sources(models.KindFeed)[0]
+	first, err := New(src, c).Search(t.Context(), "")
+	require.NoError(t, err)
+	second, err := New(src, c).Search(t.Context(), "")
+	require.NoError(t, err)
+	assert.Equal(t, first, second)
+	st := s.Stats()[src.Name]
+	assert.Equal(t, 2, st.Requests)
+	assert.Equal(t, 1, st.NotModified, "the second fetch was conditional")
 }
