@@ -53,7 +53,7 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	}
 
 	dupOf, groups := findDuplicates(c, arts, rankPos)
-	artKeys, setKeys := keyphrases(c, rel, order, opts.MaxArticleKeywords, opts.MaxKeywords)
+	artKeys, setKeys := keyphrases(c, rel, order, dupOf, opts.MaxArticleKeywords, opts.MaxKeywords)
 	summary := summarize(c, ce, arts, q, order, rel, dupOf, opts.MaxSummarySentences)
 
 	rep := models.NewEmptyReport(req.Query)
@@ -140,7 +140,7 @@ func rank(c *corpus, ce *centroid, req *models.AnalysisRequest, explain bool) ([
 
 // keyphrases returns each article's keyphrases (indexed like the articles)
 // and the set's, weighted by the articles' relevance.
-func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) ([][]string, []models.Keyword) {
+func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet int) ([][]string, []models.Keyword) {
 	n := len(c.docs)
 	wordIDF := make([]float64, len(c.vocab))
 	for t, df := range c.df {
@@ -199,12 +199,13 @@ func keyphrases(c *corpus, rel []float64, order []int, perArticle, forSet int) (
 	}
 
 	// The set's keyphrases: each article's best phrases, its score scaled to
-	// the article's best and weighted by the article's relevance.
+	// the article's best and weighted by the article's relevance. Duplicates
+	// are left out so a story copied ten times does not count ten times.
 	byHash := map[uint64]int{}
 	var cands []phrase
 	var display []string
 	for _, i := range order {
-		if rel[i] == 0 || len(picked[i]) == 0 || picked[i][0].score <= 0 {
+		if rel[i] == 0 || dupOf[i] >= 0 || len(picked[i]) == 0 || picked[i][0].score <= 0 {
 			continue
 		}
 		top := picked[i][0].score
