@@ -246,21 +246,26 @@ func TestRunEnvironmentAllowList(t *testing.T) {
 	}
 }
 
-// Case 11: many analyses in a row leave no goroutine, descriptor or process.
+// Case 11: many analyses in a row, succeeding and failing in every way, leave
+// no goroutine, descriptor or process behind.
 func TestRunManyLeaveNothingBehind(t *testing.T) {
 	n := 200
 	if testing.Short() {
 		n = 20
 	}
-	cfg := helperConfig(t, "echo")
 	req := request(10, 200)
 	// One run first, so that lazily opened descriptors (the runtime's
 	// pidfd support probe, /dev/null) are counted in the baseline.
-	require.Nil(t, Run(context.Background(), cfg, req).Degraded)
+	require.Nil(t, Run(context.Background(), helperConfig(t, "echo"), req).Degraded)
 	fdsBefore := openFDs(t)
+	modes := []string{"echo", "panic", "echo", "null", "grandchild", "echo", "flood-stdout", "crash-early", "echo", "sleep"}
 	for i := range n {
-		mode := []string{"echo", "echo", "panic", "null", "grandchild"}[i%5]
+		mode := modes[i%len(modes)]
 		cfg := helperConfig(t, mode, pidFileEnv+"="+filepath.Join(t.TempDir(), "pid"))
+		cfg.MaxOutput = 64 << 10
+		if mode == "sleep" {
+			cfg.Timeout = 100 * time.Millisecond
+		}
 		out := Run(context.Background(), cfg, req)
 		if mode == "echo" || mode == "grandchild" {
 			require.Nil(t, out.Degraded, "run %d (%s): %+v", i, mode, out.Degraded)

@@ -102,6 +102,12 @@ func (c Config) cpuSeconds() uint64 {
 	return uint64((c.CPULimit + time.Second - 1) / time.Second)
 }
 
+// Analyze runs one analysis with this configuration: Run(ctx, c, req). Its
+// method value fits orchestrator's Analyze hook.
+func (c Config) Analyze(ctx context.Context, req *models.AnalysisRequest) Outcome {
+	return Run(ctx, c, req)
+}
+
 // Outcome of one run. Exactly one of Report and Degraded is non-nil.
 type Outcome struct {
 	Report   *models.AnalysisReport

@@ -47,7 +47,8 @@ func TestRunEmptyAndNilRequest(t *testing.T) {
 		"nil":   nil,
 	} {
 		t.Run(name, func(t *testing.T) {
-			out := Run(context.Background(), helperConfig(t, "echo"), req)
+			analyze := helperConfig(t, "echo").Analyze
+			out := analyze(context.Background(), req)
 			require.Nil(t, out.Degraded)
 			require.NotNil(t, out.Report)
 			assert.Empty(t, out.Report.Ranking)
