@@ -1,0 +1,276 @@
+package digest
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/render"
+)
+
+// Write renders the digest in one of render's formats: text for a terminal,
+// Markdown or HTML to be mailed, JSON for scripts.
+func Write(w io.Writer, d *Digest, f render.Format) error {
+	var err error
+	switch f {
+	case render.JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		err = enc.Encode(d)
+	case render.Markdown:
+		_, err = io.WriteString(w, markdown(d))
+	case render.HTML:
+		err = page.Execute(w, htmlView(d))
+	case render.Text, "":
+		_, err = io.WriteString(w, text(d))
+	default:
+		return fmt.Errorf("digest: unknown format %q", f)
+	}
+	if err != nil {
+		return fmt.Errorf("write digest: %w", err)
+	}
+	return nil
+}
+
+// Headline is the digest's first line: date and counts.
+func (d *Digest) Headline() string {
+	empty := 0
+	for _, t := range d.Topics {
+		if len(t.Items) == 0 {
+			empty++
+		}
+	}
+	s := fmt.Sprintf("%s · %s in %s", FormatWhen(d.GeneratedAt), plural(d.New, "new article"), plural(len(d.Topics), "topic"))
+	if empty > 0 && empty < len(d.Topics) {
+		s += fmt.Sprintf(" (%d with nothing new)", empty)
+	} else if empty > 0 && len(d.Topics) > 1 {
+		s += " (nothing new in any)"
+	}
+	if d.Since != "" {
+		s += " · published in the last " + d.Since
+	}
+	return s
+}
+
+// Counts is a topic's one-line tally, e.g. "3 new of 24 fetched · 21 already sent".
+func (t *Topic) Counts() string {
+	parts := []string{fmt.Sprintf("%d new of %d fetched", len(t.Items), t.Fetched)}
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(t.AlreadySent, "already sent")
+	if t.Folded > 0 {
+		parts = append(parts, plural(t.Folded, "duplicate")+" folded")
+	}
+	add(t.InOtherTopic, "under another topic")
+	add(t.TooOld, "too old")
+	return strings.Join(parts, " · ")
+}
+
+// SinceLine says what the topic is compared against.
+func (t *Topic) SinceLine() string {
+	if t.LastRun.IsZero() {
+		return "first digest for this topic"
+	}
+	return "new since " + FormatWhen(t.LastRun)
+}
+
+// More is the note about new articles beyond the cap, "" when there are none.
+func (t *Topic) More() string {
+	if t.OverCap == 0 {
+		return ""
+	}
+	return fmt.Sprintf("…and %d more new, not listed (the cap is %d per topic); they stay new for the next digest.",
+		t.OverCap, len(t.Items))
+}
+
+// Notes are the topic's warnings: failed sources, a degraded analysis. When
+// the topic lists nothing, Why already names the failures.
+func (t *Topic) Notes() []string {
+	var out []string
+	if len(t.FailedSources) > 0 && len(t.Items) > 0 {
+		out = append(out, fmt.Sprintf("%d of %d sources failed: %s", len(t.FailedSources), t.Sources, t.failures(5)))
+	}
+	if t.Degraded != nil {
+		out = append(out, render.DegradedLine(t.Degraded, "")+"; articles are newest first")
+	}
+	return out
+}
+
+// Meta is an item's provenance line: source, date, other sources.
+func (it *Item) Meta() string {
+	parts := []string{sourceLabel(it.Source, it.Kind)}
+	if !it.Published.IsZero() {
+		parts = append(parts, FormatDate(it.Published))
+	}
+	if len(it.AlsoIn) > 0 {
+		parts = append(parts, "also in "+strings.Join(it.AlsoIn, ", "))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func sourceLabel(name, kind string) string {
+	switch {
+	case kind == string(models.KindHackerNews) && (name == "hn" || name == "hackernews"):
+		return "Hacker News"
+	case kind == string(models.KindArxiv) && name == "arxiv":
+		return "arXiv"
+	case kind == string(models.KindWikipedia) && name == "wikipedia":
+		return "Wikipedia"
+	}
+	return name
+}
+
+func untitled(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(untitled)"
+	}
+	return s
+}
+
+func text(d *Digest) string {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "Research digest · %s\n", d.Headline())
+	for _, t := range d.Topics {
+		fmt.Fprintf(b, "\n■ %s\n", t.Topic)
+		if len(t.Items) == 0 {
+			fmt.Fprintf(b, "  %s\n", capitalise(t.Why))
+			for _, n := range t.Notes() {
+				fmt.Fprintf(b, "  ! %s\n", n)
+			}
+			continue
+		}
+		fmt.Fprintf(b, "  %s · %s\n", t.Counts(), t.SinceLine())
+		for _, n := range t.Notes() {
+			fmt.Fprintf(b, "  ! %s\n", n)
+		}
+		if len(t.Summary) > 0 {
+			b.WriteString("\n  Summary\n")
+			for _, s := range t.Summary {
+				fmt.Fprintf(b, "    %s [%d]\n", s.Text, s.N)
+			}
+		}
+		b.WriteString("\n")
+		for _, it := range t.Items {
+			fmt.Fprintf(b, "  %2d  %s\n      %s\n", it.N, untitled(it.Title), it.Meta())
+			if len(it.Keyphrases) > 0 {
+				fmt.Fprintf(b, "      %s\n", strings.Join(it.Keyphrases, ", "))
+			}
+			if it.URL != "" {
+				fmt.Fprintf(b, "      %s\n", it.URL)
+			}
+		}
+		if m := t.More(); m != "" {
+			fmt.Fprintf(b, "  %s\n", m)
+		}
+	}
+	return b.String()
+}
+
+// mdEscape keeps text from being read as Markdown syntax.
+var mdEscape = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", "&lt;", ">", "&gt;", "#", `\#`, "|", `\|`)
+
+// mdURL keeps a link target from ending the link early.
+var mdURL = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E")
+
+func markdown(d *Digest) string {
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "# Research digest\n\n_%s_\n", mdEscape.Replace(d.Headline()))
+	for ti, t := range d.Topics {
+		fmt.Fprintf(b, "\n## %s\n\n", mdEscape.Replace(t.Topic))
+		if len(t.Items) == 0 {
+			fmt.Fprintf(b, "%s.\n", mdEscape.Replace(capitalise(t.Why)))
+			for _, n := range t.Notes() {
+				fmt.Fprintf(b, "\n> **Note:** %s\n", mdEscape.Replace(n))
+			}
+			continue
+		}
+		fmt.Fprintf(b, "_%s · %s_\n", mdEscape.Replace(t.Counts()), mdEscape.Replace(t.SinceLine()))
+		for _, n := range t.Notes() {
+			fmt.Fprintf(b, "\n> **Note:** %s\n", mdEscape.Replace(n))
+		}
+		if len(t.Summary) > 0 {
+			b.WriteString("\n")
+			for _, s := range t.Summary {
+				fmt.Fprintf(b, "- %s [\\[%d\\]](#t%d-%d)\n", mdEscape.Replace(s.Text), s.N, ti+1, s.N)
+			}
+		}
+		b.WriteString("\n")
+		for _, it := range t.Items {
+			title := mdEscape.Replace(untitled(it.Title))
+			if it.URL != "" {
+				title = fmt.Sprintf("[%s](%s)", title, mdURL.Replace(it.URL))
+			}
+			fmt.Fprintf(b, "%d. <a id=\"t%d-%d\"></a>**%s**  \n   %s", it.N, ti+1, it.N, title, mdEscape.Replace(it.Meta()))
+			if len(it.Keyphrases) > 0 {
+				fmt.Fprintf(b, "  \n   _%s_", mdEscape.Replace(strings.Join(it.Keyphrases, ", ")))
+			}
+			b.WriteString("\n")
+		}
+		if m := t.More(); m != "" {
+			fmt.Fprintf(b, "\n%s\n", mdEscape.Replace(m))
+		}
+	}
+	return b.String()
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	return strings.ToUpper(string(r[0])) + string(r[1:])
+}
+
+var page = template.Must(template.New("digest").Funcs(template.FuncMap{
+	"join":     strings.Join,
+	"untitled": untitled,
+	"cap":      capitalise,
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Research digest, {{.When}}</title>
+<style>
+body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.sub,.meta{color:#666;font-size:.9rem} .kw{color:#05668d;font-size:.9rem}
+.note{background:#fff4e5;padding:.5rem 1rem;border-left:4px solid #f0a000} .why{color:#444;font-style:italic}
+ol li{margin-bottom:.8rem}
+</style></head><body>
+<h1>Research digest</h1>
+<p class="sub">{{.D.Headline}}</p>
+{{range $ti, $t := .Topics}}<h2>{{.T.Topic}}</h2>
+{{if not .T.Items}}<p class="why">{{cap .T.Why}}.</p>{{range .T.Notes}}<p class="note">{{.}}</p>{{end}}
+{{else}}<p class="sub">{{.T.Counts}} · {{.T.SinceLine}}</p>
+{{range .T.Notes}}<p class="note">{{.}}</p>{{end}}
+{{if .T.Summary}}<ul>{{range .T.Summary}}<li>{{.Text}} <a href="#t{{$t.N}}-{{.N}}">[{{.N}}]</a></li>{{end}}</ul>{{end}}
+<ol>{{range .T.Items}}<li id="t{{$t.N}}-{{.N}}"><strong>{{if .URL}}<a href="{{.URL}}">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong><br>
+<span class="meta">{{.Meta}}</span>{{if .Keyphrases}}<br><span class="kw">{{join .Keyphrases ", "}}</span>{{end}}</li>
+{{end}}</ol>
+{{with .T.More}}<p class="meta">{{.}}</p>{{end}}{{end}}
+{{end}}</body></html>
+`))
+
+type htmlTopic struct {
+	N int
+	T *Topic
+}
+
+func htmlView(d *Digest) any {
+	ts := make([]htmlTopic, len(d.Topics))
+	for i := range d.Topics {
+		ts[i] = htmlTopic{N: i + 1, T: &d.Topics[i]}
+	}
+	return struct {
+		D      *Digest
+		When   string
+		Topics []htmlTopic
+	}{d, FormatWhen(d.GeneratedAt), ts}
+}
