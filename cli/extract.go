@@ -30,7 +30,7 @@ the article: as text, or with --format json as {"url","title","byline","publishe
 			if err := cfg.ApplyEnv(ios.env); err != nil {
 				return err
 			}
-			client, err := newClient(cfg)
+			client, err := newClient(cfg, nil)
 			if err != nil {
 				return err
 			}

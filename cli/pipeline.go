@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"golang.org/x/term"
@@ -35,11 +36,13 @@ type pipelineOptions struct {
 	analyzerPath string
 	analyzerArgs []string
 	extraEnv     []string
+	// logger receives the client's warnings (a broken cache); nil discards them.
+	logger *slog.Logger
 	// noAnalysis skips the analysis stage (sources check).
 	noAnalysis bool
 }
 
-func newClient(cfg *config.Config) (*fetch.Client, error) {
+func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 	cache := cfg.HTTP.Cache
 	switch cache {
 	case "off", "none", "false":
@@ -49,12 +52,17 @@ func newClient(cfg *config.Config) (*fetch.Client, error) {
 			cache = p
 		}
 	}
+	retries := cfg.HTTP.Retries
+	if retries == 0 {
+		retries = -1 // the client reads 0 as "default"; the user asked for none
+	}
 	c, err := fetch.New(fetch.Options{
 		UserAgent:       cfg.HTTP.UserAgent,
 		MaxBodyBytes:    cfg.HTTP.MaxBodyMB << 20,
 		PerHostParallel: cfg.HTTP.PerHostParallel,
 		PerHostInterval: cfg.HTTP.PerHostInterval,
-		MaxRetries:      cfg.HTTP.Retries,
+		MaxRetries:      retries,
+		Logger:          logger,
 		CachePath:       cache,
 	})
 	if err != nil {
@@ -84,7 +92,7 @@ func newAgent(client *fetch.Client, maxResults int) func(models.Source) (agents.
 }
 
 func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
-	client, err := newClient(cfg)
+	client, err := newClient(cfg, po.logger)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,7 +109,7 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 		return err
 	}
 	prog := newProgress(ios, o.verbose || o.debug, len(cfg.Sources))
-	p, err := newPipeline(cfg, pipelineOptions{observer: prog, explain: o.explain})
+	p, err := newPipeline(cfg, pipelineOptions{observer: prog, explain: o.explain, logger: warnLogger(ios, o.debug)})
 	if err != nil {
 		return err
 	}
@@ -131,4 +132,14 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	}
 	return render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: !o.noColor && ios.colour(ios.OutTTY),
 		Width: termWidth(ios), Limit: o.limit, DegradedHint: hint})
+}
+
+// warnLogger shows the client's warnings (e.g. a cache that could not be
+// opened) on stderr; with --debug, its debug messages too.
+func warnLogger(ios IO, debug bool) *slog.Logger {
+	level := slog.LevelWarn
+	if debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
 }
