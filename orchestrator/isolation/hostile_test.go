@@ -33,6 +33,7 @@ func TestRunGrandchildHoldsStdout(t *testing.T) {
 		grandchild := readPidFile(t, pidFile, time.Second)
 		assert.True(t, waitGone(grandchild, time.Second), "grandchild %d survived", grandchild)
 		assert.Less(t, out.Elapsed, 4*time.Second)
+		assert.False(t, out.PipesHeld)
 	})
 	t.Run("left the group: WaitDelay bounds the wait", func(t *testing.T) {
 		pidFile := filepath.Join(t.TempDir(), "pid")
@@ -46,6 +47,7 @@ func TestRunGrandchildHoldsStdout(t *testing.T) {
 		// cannot see it (docs/isolation.md), so the test cleans it up.
 		t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) })
 		require.Nil(t, out.Degraded, "%+v", out.Degraded)
+		assert.True(t, out.PipesHeld)
 		assert.GreaterOrEqual(t, elapsed, cfg.WaitDelay)
 		assert.Less(t, elapsed, cfg.WaitDelay+3*time.Second)
 	})

@@ -129,6 +129,10 @@ type Outcome struct {
 	MaxRSS  int64
 	// LimitError says why a resource limit could not be applied, if one could not.
 	LimitError string
+	// PipesHeld is true when something outside the analyzer's process group
+	// (a descendant that called setsid) still held its stdout or stderr after
+	// it exited, and WaitDelay cut the wait short. That process may still run.
+	PipesHeld bool
 }
 
 // allowedEnv are the parent's variables the child may see; everything else
@@ -287,6 +291,7 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	close(gate)
 	waitErr := <-waited
 
+	out.PipesHeld = errors.Is(waitErr, exec.ErrWaitDelay)
 	out.StderrTail = strings.ToValidUTF8(string(stderr.Bytes()), "\uFFFD")
 	out.StderrBytes = stderr.total
 	out.ReportBytes = len(stdout.buf)
