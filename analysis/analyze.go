@@ -155,6 +155,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	idxs := make([]map[uint64]int, workers)
 	bufs := make([][]phrase, workers)
 	floats := make([][]float64, workers)
+	tops := make([][]phrase, workers)
 	// wordScores[w][term] is the TF-IDF of term in the article worker w is on;
 	// dense, filled and cleared per article, so scoring needs no lookups.
 	wordScores := make([][]float64, workers)
@@ -175,7 +176,8 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 			ws[t] = float64(d.counts[k]) * wordIDF[t]
 		}
 		var top []phrase
-		top, floats[w] = topPhrases(ws, cands, 3*keep, floats[w])
+		top, floats[w] = topPhrases(ws, cands, 3*keep, floats[w], tops[w])
+		tops[w] = top
 		for _, t := range d.terms {
 			ws[t] = 0
 		}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"slices"
 	"strings"
 
@@ -211,23 +212,22 @@ func score(wordScore []float64, p *phrase) float64 {
 }
 
 // topPhrases scores the candidates and returns the best want of them, best
-// first (ties by first occurrence).
-func topPhrases(wordScore []float64, cands []phrase, want int, scratch []float64) ([]phrase, []float64) {
+// first (ties by first occurrence), in top[:0]'s storage.
+func topPhrases(wordScore []float64, cands []phrase, want int, scratch []float64, top []phrase) ([]phrase, []float64) {
 	scratch = scratch[:0]
 	for k := range cands {
 		cands[k].score = score(wordScore, &cands[k])
 		scratch = append(scratch, cands[k].score)
 	}
-	var top []phrase
+	cut := math.Inf(-1)
 	if len(cands) > want {
-		cut := kthLargest(scratch, want)
-		for _, p := range cands {
-			if p.score >= cut {
-				top = append(top, p)
-			}
+		cut = kthLargest(scratch, want)
+	}
+	top = top[:0]
+	for _, p := range cands {
+		if p.score >= cut {
+			top = append(top, p)
 		}
-	} else {
-		top = slices.Clone(cands)
 	}
 	slices.SortFunc(top, byScore)
 	if len(top) > want {
@@ -302,7 +302,7 @@ func setKey(d *doc, p *phrase) uint64 {
 // first, skipping one with the same stems as a phrase already chosen or
 // contained in one (or containing one).
 func selectPhrases(cands []phrase, k int) []phrase {
-	var out []phrase
+	out := make([]phrase, 0, min(k, len(cands)))
 	for i := range cands {
 		if len(out) >= k {
 			break
