@@ -240,11 +240,21 @@ func TestMemoryLimit(t *testing.T) {
 		require.Equal(t, 0, res.code, res.stderr)
 		checkReport(t, req, res.stdout)
 	})
+	t.Run("a limit below the live heap slows the GC but still completes", func(t *testing.T) {
+		res := runBinary(t, in, []string{memoryLimitEnv + "=16777216"})
+		require.Equal(t, 0, res.code, res.stderr)
+		checkReport(t, req, res.stdout)
+	})
 	t.Run("a bad value is ignored with a warning", func(t *testing.T) {
 		res := runBinary(t, in, []string{memoryLimitEnv + "=lots"})
 		require.Equal(t, 0, res.code, res.stderr)
 		assert.Contains(t, res.stderr, "ignoring")
 	})
+}
+
+func TestAddressSpaceLeavesRoomForTheRuntime(t *testing.T) {
+	assert.Equal(t, uint64(2<<30+2<<20), addressSpace(1<<20))
+	assert.Greater(t, addressSpace(1<<30), uint64(3<<30))
 }
 
 // TestGolden pins the report of a small fixed request byte for byte.
