@@ -99,6 +99,9 @@ func parse(body []byte, contentType string) (*gofeed.Feed, error) {
 			doc = u
 		}
 		doc = sanitizeXML(doc)
+		if len(bytes.TrimSpace(doc)) == 0 {
+			return nil, &fetch.Error{Kind: fetch.KindMalformed, Err: errors.New("no XML left after removing invalid characters")}
+		}
 	}
 	f, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
 	if err != nil && doc[0] != '{' {
