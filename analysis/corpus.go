@@ -131,40 +131,40 @@ func buildCorpus(arts []models.Article) *corpus {
 		}
 	}
 
-	scratches := make([][]uint32, len(analyzers))
+	// Per-worker dense counters over the vocabulary, cleared after each
+	// article: counting terms this way avoids sorting every token.
+	counters := make([][]uint32, len(analyzers))
+	distinct := make([][]uint32, len(analyzers))
+	for w := range counters {
+		counters[w] = make([]uint32, len(c.vocab))
+	}
 	parallel(n, func(w, i int) {
 		d := &c.docs[i]
 		m := remap[d.worker]
-		scratch := scratches[w][:0]
-		defer func() { scratches[w] = scratch }()
+		cnt := counters[w]
+		list := distinct[w][:0]
 		for f := range numFields {
 			toks := d.toks[f]
 			for k := range toks {
-				toks[k].Term = m[toks[k].Term]
+				t := m[toks[k].Term]
+				toks[k].Term = t
 				if !toks[k].Is(text.FlagStop) {
 					d.flen[f]++
-					scratch = append(scratch, toks[k].Term)
+					if cnt[t] == 0 {
+						list = append(list, t)
+					}
+					cnt[t]++
 				}
 			}
 		}
-		slices.Sort(scratch)
-		distinct := 0
-		for k := 0; k < len(scratch); k++ {
-			if k == 0 || scratch[k] != scratch[k-1] {
-				distinct++
-			}
+		slices.Sort(list)
+		d.terms = slices.Clone(list)
+		d.counts = make([]uint32, len(list))
+		for k, t := range list {
+			d.counts[k] = cnt[t]
+			cnt[t] = 0
 		}
-		d.terms = make([]uint32, 0, distinct)
-		d.counts = make([]uint32, 0, distinct)
-		for k := 0; k < len(scratch); {
-			j := k
-			for j < len(scratch) && scratch[j] == scratch[k] {
-				j++
-			}
-			d.terms = append(d.terms, scratch[k])
-			d.counts = append(d.counts, uint32(j-k))
-			k = j
-		}
+		distinct[w] = list
 	})
 
 	c.df = make([]int32, len(c.vocab))
