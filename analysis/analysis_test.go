@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/research-cli/research/analysis/synth"
 	"github.com/research-cli/research/models"
@@ -352,6 +353,31 @@ func TestDeterministic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(first), string(single), "same bytes with one worker")
 	assert.Equal(t, string(first), string(again), "same bytes on a second run")
+}
+
+func TestClip(t *testing.T) {
+	short := "short text"
+	assert.Equal(t, short, clip(short))
+	long := strings.Repeat("word ", maxFieldBytes/5+100)
+	got := clip(long)
+	assert.LessOrEqual(t, len(got), maxFieldBytes)
+	assert.True(t, strings.HasPrefix(long, got))
+	assert.True(t, strings.HasSuffix(got, "word"), "cut at a space, not inside a word")
+	multi := strings.Repeat("é", maxFieldBytes) // 2 bytes each
+	assert.True(t, utf8.ValidString(clip(multi)))
+}
+
+func TestHugeInputsStayBounded(t *testing.T) {
+	rep := Analyze(&models.AnalysisRequest{Version: 1, Query: "x", Articles: []models.Article{
+		{ID: "w", Source: "s", Title: "A title", Content: strings.Repeat("a", 3<<20)},
+		{ID: "v", Source: "s", Content: strings.Repeat("Some words in a sentence here. ", 100000)},
+	}})
+	for _, r := range rep.Ranking {
+		for _, k := range r.Keywords {
+			assert.LessOrEqual(t, len(k), maxPhraseLen*(maxWordBytes+1), "no garbage-length keyphrase")
+		}
+	}
+	assert.InDelta(t, 1+2+600000, rep.Stats.Words, 1000, "words beyond the analysed part are extrapolated")
 }
 
 func TestEmptyRequest(t *testing.T) {

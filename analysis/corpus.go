@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -93,6 +94,27 @@ func detectText(a *models.Article) string {
 	return s
 }
 
+// maxFieldBytes bounds how much of each field is analysed. A book-length
+// "article" would otherwise cost time and memory out of all proportion to its
+// worth in a research report; its first megabyte says what it is about.
+const maxFieldBytes = 1 << 20
+
+// clip returns s cut to at most maxFieldBytes, at a white-space boundary
+// when there is one in the last kilobyte, never inside a UTF-8 sequence.
+func clip(s string) string {
+	if len(s) <= maxFieldBytes {
+		return s
+	}
+	cut := maxFieldBytes
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	if sp := strings.LastIndexAny(s[cut-1024:cut], " \n\t"); sp >= 0 {
+		cut = cut - 1024 + sp
+	}
+	return s[:cut]
+}
+
 // buildCorpus runs the text pipeline over every article, in parallel.
 func buildCorpus(arts []models.Article) *corpus {
 	n := len(arts)
@@ -106,12 +128,18 @@ func buildCorpus(arts []models.Article) *corpus {
 		d := &c.docs[i]
 		d.worker = w
 		d.lang = text.DetectLanguage(detectText(a))
-		d.text = [numFields]string{a.Title, a.Summary, a.Content}
+		d.text = [numFields]string{clip(a.Title), clip(a.Summary), clip(a.Content)}
 		an := analyzers[w]
+		orig := [numFields]string{a.Title, a.Summary, a.Content}
 		for f := range numFields {
 			// About one word per six bytes of English; sized once, not grown.
 			d.toks[f] = an.Tokenize(d.lang, d.text[f], make([]text.Token, 0, len(d.text[f])/6+1))
-			d.words += len(d.toks[f])
+			words := len(d.toks[f])
+			if n := len(d.text[f]); n < len(orig[f]) && n > 0 {
+				// Clipped: extrapolate the word count for the statistics.
+				words = int(float64(words) * float64(len(orig[f])) / float64(n))
+			}
+			d.words += words
 		}
 	})
 

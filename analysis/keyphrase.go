@@ -12,6 +12,9 @@ import (
 // first nor last word a stop word or a number, at most one stop word inside.
 const (
 	maxPhraseLen = 4
+	// maxWordBytes is the longest word a keyphrase may hold; longer ones are
+	// identifiers, hashes or garbage.
+	maxWordBytes = 40
 	// setKeep is how many of each article's best phrases feed the set's keyphrases.
 	setKeep = 20
 )
@@ -31,7 +34,7 @@ var (
 
 // extends reports whether a neighbouring token could continue a phrase.
 func extends(t text.Token, src string, english bool) bool {
-	if t.Flags&(text.FlagStop|text.FlagNumeric) != 0 {
+	if t.Flags&(text.FlagStop|text.FlagNumeric) != 0 || t.Len > maxWordBytes {
 		return false
 	}
 	return !english || !isAdverb(t.Surface(src))
@@ -121,7 +124,7 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 		english := d.lang == text.English
 		for i := range toks {
 			start := toks[i]
-			if start.Flags&(text.FlagStop|text.FlagNumeric) != 0 || start.Len < 2 {
+			if start.Flags&(text.FlagStop|text.FlagNumeric) != 0 || start.Len < 2 || start.Len > maxWordBytes {
 				continue
 			}
 			if english && isAdverb(start.Surface(src)) {
@@ -133,7 +136,7 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				if l > 1 && t.Is(text.FlagBreak) {
 					break
 				}
-				if english && isAdverb(t.Surface(src)) {
+				if t.Len > maxWordBytes || (english && isAdverb(t.Surface(src))) {
 					break
 				}
 				if t.Is(text.FlagStop) {
