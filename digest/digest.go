@@ -214,9 +214,17 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	remember := func(x keyed) {
 		t.Remember = append(t.Remember, Item{ID: x.a.ID, Title: x.a.Title, URL: x.a.URL, CanonicalURL: x.u, TitleKey: x.tk, Source: x.a.Source})
 	}
+	// fold lists x as another source of item at; its keys then count as
+	// listed, so a later topic does not bring the same story back.
 	fold := func(at int, x keyed) {
 		t.Folded++
 		remember(x)
+		for _, k := range keys(x.u, x.tk) {
+			if _, ok := mine[k]; !ok {
+				mine[k] = at
+			}
+			listed[k] = true
+		}
 		it := &t.Items[at]
 		for _, s := range append([]string{x.a.Source}, x.a.AlsoIn...) {
 			if s != it.Source && !contains(it.AlsoIn, s) {

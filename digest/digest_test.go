@@ -141,6 +141,17 @@ func TestSelection(t *testing.T) {
 			},
 		},
 		{
+			name: "a folded duplicate does not come back under a later topic",
+			inputs: []digest.Input{
+				{Topic: "t1", Result: result(five[:2], models.Group{Kind: models.GroupDuplicate, IDs: []string{"a1", "a2"}})},
+				{Topic: "t2", Result: result([]models.Article{five[1], five[2]})},
+			},
+			want: [][]string{{"a1"}, {"a3"}},
+			check: func(t *testing.T, d *digest.Digest) {
+				assert.Equal(t, 1, d.Topics[1].InOtherTopic)
+			},
+		},
+		{
 			name: "same title twice in one run (two sources) is folded",
 			inputs: []digest.Input{{Topic: "t", Result: result([]models.Article{
 				art("x1", "Longformer Revisited: Sliding Windows and Global Tokens", "https://arxiv.example/abs/1v1", 1),
