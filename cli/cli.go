@@ -129,6 +129,7 @@ Try it offline first:  research demo`,
 	}
 	opts.bind(root)
 	root.AddCommand(newDemo(ios), newExtract(ios), newSources(ios), newConfigCmd(ios), newMisbehave(ios))
+	root.AddCommand(newDigest(ios))
 	root.SetVersionTemplate("research {{.Version}}\n")
 	return root
 }
