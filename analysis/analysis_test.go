@@ -169,15 +169,17 @@ func TestSelectPhrasesDeduplicates(t *testing.T) {
 		p.setKey = hashTerms(sorted)
 		return p
 	}
-	cands := []phrase{mk(5, 1, 2, 3), mk(4, 2, 3), mk(3.5, 9), mk(3, 4, 5), mk(2, 5, 4), mk(1, 2, 3, 4)}
-	got := selectPhrases(cands, 10)
+	cands := []phrase{mk(5, 1, 2, 3), mk(4, 2, 3), mk(3.5, 9), mk(3, 4, 5), mk(2, 5, 4), mk(1, 2, 3, 4), mk(0.5, 9, 7)}
+	got := selectPhrases(cands, 10, false)
 	var seqs [][]uint32
 	for _, p := range got {
 		seqs = append(seqs, append([]uint32(nil), p.seq()...))
 	}
-	assert.Equal(t, [][]uint32{{1, 2, 3}, {9}, {4, 5}, {2, 3, 4}}, seqs,
+	assert.Equal(t, [][]uint32{{1, 2, 3}, {9}, {4, 5}, {2, 3, 4}, {9, 7}}, seqs,
 		"a sub-phrase of a chosen one and a reordering of it are dropped; a phrase extending it is kept")
-	assert.Len(t, selectPhrases(cands, 1), 1)
+	assert.Len(t, selectPhrases(cands, 1, false), 1)
+	strict := selectPhrases(cands, 10, true)
+	assert.Len(t, strict, 4, "strict also drops {9,7}, which contains the chosen {9}")
 }
 
 func TestGoodSentence(t *testing.T) {

@@ -184,7 +184,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 		for k := range top {
 			top[k].setKey = setKey(d, &top[k])
 		}
-		sel := selectPhrases(top, keep)
+		sel := selectPhrases(top, keep, false)
 		picked[i] = sel
 		strs := make([]string, len(sel))
 		for k := range sel {
@@ -242,7 +242,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 		sorted[k] = cands[j]
 		disp[cands[j].hash] = display[j]
 	}
-	sel := selectPhrases(sorted, forSet)
+	sel := selectPhrases(sorted, forSet, true)
 	best := 1.0
 	if len(sel) > 0 && sel[0].score > 0 {
 		best = sel[0].score

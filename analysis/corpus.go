@@ -127,7 +127,12 @@ func buildCorpus(arts []models.Article) *corpus {
 		a := &arts[i]
 		d := &c.docs[i]
 		d.worker = w
-		d.lang = text.DetectLanguage(detectText(a))
+		// A language the source declares wins over detection.
+		if l, ok := text.ParseLang(a.Language); ok {
+			d.lang = l
+		} else {
+			d.lang = text.DetectLanguage(detectText(a))
+		}
 		d.text = [numFields]string{clip(a.Title), clip(a.Summary), clip(a.Content)}
 		an := analyzers[w]
 		orig := [numFields]string{a.Title, a.Summary, a.Content}

@@ -26,8 +26,6 @@ var (
 	posScale     = 20.0 // tokens
 	lenPrior     = [maxPhraseLen + 1]float64{0, 0.8, 1.4, 1.5, 1.3}
 	innerStopPen = 0.4
-	// dropContaining drops a phrase that contains one already chosen.
-	dropContaining = false
 	// maxInnerStops is how many stop words a phrase may hold inside.
 	maxInnerStops = 0
 )
@@ -298,7 +296,12 @@ func setKey(d *doc, p *phrase) uint64 {
 // selectPhrases picks up to k of the candidates, which are sorted best
 // first, skipping one with the same stems as a phrase already chosen or
 // contained in one (or containing one).
-func selectPhrases(cands []phrase, k int) []phrase {
+//
+// With strict, a phrase containing a chosen one is skipped too: the set's
+// list is read as a whole and should not repeat itself, while an article's
+// own list scores better on Inspec keeping both "fault" and "fault tolerant
+// control".
+func selectPhrases(cands []phrase, k int, strict bool) []phrase {
 	out := make([]phrase, 0, min(k, len(cands)))
 	for i := range cands {
 		if len(out) >= k {
@@ -308,7 +311,7 @@ func selectPhrases(cands []phrase, k int) []phrase {
 		dup := false
 		for j := range out {
 			q := &out[j]
-			if q.setKey == p.setKey || contains(q, p) || (dropContaining && contains(p, q)) {
+			if q.setKey == p.setKey || contains(q, p) || (strict && contains(p, q)) {
 				dup = true
 				break
 			}

@@ -119,3 +119,15 @@ var englishMarkers = map[string]bool{
 	"at": true, "or": true, "have": true, "an": true, "which": true, "their": true, "has": true, "we": true,
 	"they": true, "were": true, "been": true, "its": true, "can": true, "will": true, "would": true, "a": true, "in": true,
 }
+
+// ParseLang returns the supported language of a BCP 47 tag ("de", "pt-BR"),
+// or false when the tag is empty or names a language we cannot stem.
+func ParseLang(tag string) (Lang, bool) {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+	base, _, _ = strings.Cut(base, "_")
+	l := Lang(base)
+	if _, ok := stemmers[l]; ok {
+		return l, true
+	}
+	return "", false
+}

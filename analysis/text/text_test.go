@@ -117,6 +117,24 @@ func TestDetectLanguage(t *testing.T) {
 	}
 }
 
+func TestParseLang(t *testing.T) {
+	cases := []struct {
+		in   string
+		want Lang
+		ok   bool
+	}{
+		{"de", German, true}, {"pt-BR", Portuguese, true}, {"EN_us", English, true},
+		{"", "", false}, {"ja", "", false}, {"x-klingon", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, ok := ParseLang(tc.in)
+			assert.Equal(t, tc.ok, ok)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
 func TestStopWords(t *testing.T) {
 	for _, w := range []string{"the", "proposed", "describes", "using", "various"} {
 		assert.True(t, IsStopWord(English, w), w)
