@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 
 	research "github.com/research-cli/research"
 	"github.com/research-cli/research/agents/fetch"
@@ -53,6 +54,11 @@ func TestSearch(t *testing.T) {
 	cp1251, err := charmap.Windows1251.NewEncoder().String(`<?xml version="1.0"?>` +
 		`<rss version="2.0"><channel><title>Блог</title><item><title>Разреженное внимание</title><link>https://x.example/ru</link></item></channel></rss>`)
 	require.NoError(t, err)
+
+	u16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(`<?xml version="1.0" encoding="UTF-16"?>` +
+		`<rss version="2.0"><channel><title>u16</title><item><title>Ångström-scale attention</title><link>https://x.example/u16</link></item></channel></rss>`)
+	require.NoError(t, err)
+	utf16 := u16
 
 	tests := []struct {
 		name        string
@@ -137,6 +143,8 @@ func TestSearch(t *testing.T) {
 		{name: "utf-8 declared latin-1", contentType: "application/rss+xml",
 			body:       `<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>x</title><item><title>naïve café</title><link>https://x.example/n</link></item></channel></rss>`,
 			wantTitles: []string{"naïve café"}},
+		{name: "utf-16 with a byte-order mark", contentType: "application/rss+xml", body: utf16,
+			wantTitles: []string{"Ångström-scale attention"}},
 		{name: "windows-1251 from content type", contentType: "text/xml; charset=windows-1251", body: cp1251, wantTitles: []string{"Разреженное внимание"}},
 		{name: "invalid xml in the wild", contentType: "application/rss+xml",
 			body: rssHead + "<item><title>Ctrl\x01\x08chars &amp; &nbsp;nbsp &copy; R&D &bogus; &#1; ok</title><link>https://x.example/i?a=1&b=2</link>" +

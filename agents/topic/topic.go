@@ -48,7 +48,7 @@ func (f *Filter) Needed() int {
 }
 
 // Keep reports whether a mentions enough of the question's significant terms
-// (Needed) in its title, summary or content, after lower-casing and stemming
+// (Needed) in its title, summary, content or categories (a feed's own tags), after lower-casing and stemming
 // both sides. A question without significant terms keeps everything.
 func (f *Filter) Keep(a models.Article) bool {
 	need := f.Needed()
@@ -62,7 +62,8 @@ func (f *Filter) Keep(a models.Article) bool {
 	}
 	// Words repeat: stem each distinct one once.
 	stems := map[string]string{}
-	for _, field := range []string{a.Title, a.Summary, a.Content} {
+	fields := append([]string{a.Title, a.Summary, a.Content}, a.Categories...)
+	for _, field := range fields {
 		for _, w := range words(field) {
 			s, ok := stems[w]
 			if !ok {

@@ -50,6 +50,7 @@ func TestKeep(t *testing.T) {
 		{"one term repeated", q, models.Article{Title: "Sparse matrices", Summary: "sparse sparse sparse"}, false},
 		{"unrelated", q, models.Article{Title: "Postgres 19 makes vacuum less of a chore", Content: "Freezing pages eagerly."}, false},
 		{"substring is not a word", q, models.Article{Title: "Longevity of sparsetools"}, false},
+		{"categories count", q, models.Article{Title: "Kernels that skip tiles", Categories: []string{"sparse attention"}}, true},
 		{"one-term query", "kubernetes", models.Article{Summary: "Running Kubernetes at home"}, true},
 		{"one-term query miss", "kubernetes", models.Article{Summary: "Running Nomad at home"}, false},
 		{"two-term query needs one", "rust async", models.Article{Title: "Async closures land"}, true},
