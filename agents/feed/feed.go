@@ -89,7 +89,7 @@ func parse(body []byte, contentType string) (*gofeed.Feed, error) {
 		if inner == nil {
 			return nil, &fetch.Error{Kind: fetch.KindNotAFeed, Err: errors.New("got an HTML page")}
 		}
-		body, trimmed = inner, inner
+		trimmed = inner
 	}
 	doc := trimmed
 	if trimmed[0] != '{' && trimmed[0] != '[' {
