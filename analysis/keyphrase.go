@@ -53,24 +53,40 @@ func isAdverb(w string) bool {
 }
 
 // headNoun guesses whether an English word can end a noun phrase: past
-// participles ("proposed") and "-ous" adjectives cannot.
+// participles ("proposed"), and adjectives with tell-tale endings ("-ous",
+// "-ble", "-ive"), cannot, apart from the nouns that share those endings.
 func headNoun(w string) bool {
-	n := len(w)
-	if n < 5 {
+	if len(w) < 5 {
 		return true
 	}
-	lw := strings.ToLower(w[n-3:])
-	if (lw[1:] == "ed" && lw != "eed") || lw[1:] == "bles" {
+	lw := strings.ToLower(w)
+	if nounLike[lw] {
+		return true
+	}
+	if strings.HasSuffix(lw, "ed") && !strings.HasSuffix(lw, "eed") {
 		return false
 	}
-	if lw == "ous" || (lw == "ble" && !nounsInBle[strings.ToLower(w)]) {
-		return false
+	for _, suf := range adjectiveSuffixes {
+		if strings.HasSuffix(lw, suf) {
+			return false
+		}
 	}
 	return true
 }
 
-// nounsInBle are nouns among the "-ble" words, which are mostly adjectives.
-var nounsInBle = map[string]bool{"table": true, "variable": true, "variables": true, "cable": true, "bible": true, "ensemble": true, "trouble": true, "double": true, "module": true}
+// adjectiveSuffixes end words that are mostly adjectives.
+var adjectiveSuffixes = []string{"ous", "ble", "bles", "ive"}
+
+// nounLike are nouns among words with adjective endings.
+var nounLike = map[string]bool{"table": true, "tables": true, "variable": true, "variables": true,
+	"cable": true, "cables": true, "bible": true, "ensemble": true, "ensembles": true, "trouble": true,
+	"double": true, "module": true, "modules": true, "objective": true, "derivative": true, "alternative": true,
+	"initiative": true, "incentive": true, "perspective": true, "executive": true, "directive": true,
+	"narrative": true, "archive": true, "detective": true, "representative": true, "collective": true,
+	"relative": true, "native": true, "explosive": true, "adhesive": true, "additive": true, "motive": true,
+	"locomotive": true, "primitive": true, "primitives": true, "objectives": true, "derivatives": true,
+	"alternatives": true, "initiatives": true, "incentives": true, "perspectives": true, "executives": true,
+	"directives": true, "archives": true}
 
 // phrase is a keyphrase candidate in one article.
 type phrase struct {
