@@ -115,7 +115,7 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 		EnrichPages:   cfg.Limits.EnrichPages,
 		PageTimeout:   cfg.Limits.PageTimeout,
 		NewAgent:      newAgent(client, cfg.Limits.MaxResults),
-		OnTopic:       topic.Keep,
+		OnTopic:       func(q string) func(models.Article) bool { return topic.New(q).Keep },
 		Enrich: func(ctx context.Context, arts []*models.Article) {
 			page.EnrichAll(ctx, client, arts, 4)
 		},

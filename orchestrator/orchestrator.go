@@ -40,8 +40,9 @@ type Options struct {
 
 	// NewAgent builds the agent of a source.
 	NewAgent func(models.Source) (agents.Agent, error)
-	// OnTopic says whether a feed item bears on the question; nil keeps all.
-	OnTopic func(query string, a models.Article) bool
+	// OnTopic builds, once per question, the test of whether a feed item bears
+	// on it; nil keeps every item.
+	OnTopic func(query string) func(models.Article) bool
 	// Enrich fetches full pages for the chosen articles, in place; nil disables.
 	Enrich func(ctx context.Context, arts []*models.Article)
 	// Analyze runs the analysis; nil skips the stage (analysis stays null).
@@ -117,7 +118,11 @@ func New(opts Options) (*Orchestrator, error) {
 // (the user interrupted); everything else that fails is recorded in the result.
 func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 	run := &Run{}
-	results, perSource, fs := o.fetch(ctx, query)
+	var keep func(models.Article) bool
+	if o.opts.OnTopic != nil && !o.opts.KeepOffTopic {
+		keep = o.opts.OnTopic(query)
+	}
+	results, perSource, fs := o.fetch(ctx, query, keep)
 	run.Fetch = fs
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("fetch: %w", err)
@@ -161,7 +166,7 @@ func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 
 // fetch queries every source at once, bounded by Parallel, each under its own
 // deadline and all under the stage deadline.
-func (o *Orchestrator) fetch(ctx context.Context, query string) ([]models.SourceResult, [][]models.Article, FetchStats) {
+func (o *Orchestrator) fetch(ctx context.Context, query string, keep func(models.Article) bool) ([]models.SourceResult, [][]models.Article, FetchStats) {
 	start := time.Now()
 	stageCtx, cancel := context.WithTimeout(ctx, o.opts.StageTimeout)
 	defer cancel()
@@ -185,7 +190,7 @@ func (o *Orchestrator) fetch(ctx context.Context, query string) ([]models.Source
 			}
 			defer func() { <-sem }()
 			o.opts.Observer.SourceStarted(src)
-			res, arts := o.fetchOne(stageCtx, query, src, time.Since(start))
+			res, arts := o.fetchOne(stageCtx, query, keep, src, time.Since(start))
 			results[i], perSource[i] = res, arts
 			o.opts.Observer.SourceFinished(res)
 		}()
@@ -203,7 +208,7 @@ func (o *Orchestrator) fetch(ctx context.Context, query string) ([]models.Source
 	return results, perSource, fs
 }
 
-func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, src models.Source, offset time.Duration) (res models.SourceResult, arts []models.Article) {
+func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, keep func(models.Article) bool, src models.Source, offset time.Duration) (res models.SourceResult, arts []models.Article) {
 	res = models.SourceResult{Name: src.Name, Kind: string(src.Kind), URL: src.URL, StartedMS: offset.Milliseconds()}
 	timeout := src.Timeout
 	if timeout <= 0 {
@@ -238,7 +243,7 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, src mode
 		if a.Kind == "" {
 			a.Kind = string(src.Kind)
 		}
-		if src.Kind == models.KindFeed && !o.opts.KeepOffTopic && o.opts.OnTopic != nil && !o.opts.OnTopic(query, a) {
+		if src.Kind == models.KindFeed && keep != nil && !keep(a) {
 			res.OffTopic++
 			continue
 		}

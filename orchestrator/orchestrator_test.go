@@ -191,7 +191,9 @@ func TestMergeFoldsExactDuplicates(t *testing.T) {
 func TestOffTopicFeedItemsAreDroppedAndCounted(t *testing.T) {
 	items := articles("feed", "https://f.example/1", "https://f.example/2", "https://f.example/3")
 	items[1].Title = "about rust"
-	onTopic := func(q string, a models.Article) bool { return strings.Contains(a.Title, q) }
+	onTopic := func(q string) func(models.Article) bool {
+		return func(a models.Article) bool { return strings.Contains(a.Title, q) }
+	}
 	for _, keep := range []bool{false, true} {
 		t.Run(fmt.Sprintf("keep_off_topic=%v", keep), func(t *testing.T) {
 			o := newOrch(t, map[string]fakeAgent{"feed": sleepy(0, items), "hn": sleepy(0, articles("hn", "https://h.example/"))},
