@@ -87,6 +87,8 @@ type Topic struct {
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 
+	since time.Duration
+
 	// Remember lists what to record as sent once the digest is delivered:
 	// the listed articles, their folded duplicates and the repeats of other
 	// topics' articles, so none of them comes back as new.
@@ -134,7 +136,7 @@ func Build(inputs []Input, opts Options) *Digest {
 	}
 	d := &Digest{GeneratedAt: opts.Now.UTC().Truncate(time.Second), Topics: []Topic{}}
 	if opts.Since > 0 {
-		d.Since = opts.Since.String()
+		d.Since = humanDuration(opts.Since)
 	}
 	listed := map[string]bool{} // "u:"+canonical URL and "t:"+title key of everything listed so far
 	for _, in := range inputs {
@@ -168,7 +170,7 @@ func anyIn(m map[string]bool, ks []string) bool {
 
 func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	t := Topic{Topic: in.Topic, Items: []Item{}, Summary: []Sentence{}, FailedSources: []FailedSource{},
-		LastRun: in.LastRun.UTC(), StartedAt: in.StartedAt.UTC(), FinishedAt: in.FinishedAt.UTC()}
+		LastRun: in.LastRun.UTC(), StartedAt: in.StartedAt.UTC(), FinishedAt: in.FinishedAt.UTC(), since: opts.Since}
 	r := in.Result
 	if r == nil {
 		r = &models.Result{}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,11 @@ func (s seen) Seen(u, tk string) bool {
 	}
 	return false
 }
+
+// mapSeen is a SeenFilter by URL with the store's cost (a map lookup).
+type mapSeen map[string]bool
+
+func (m mapSeen) Seen(u, _ string) bool { return m[u] }
 
 func art(id, title, url string, daysAgo int) models.Article {
 	return models.Article{ID: id, Source: "feed-" + id, Kind: "feed", URL: url, Title: title,
@@ -180,6 +186,8 @@ func TestSelection(t *testing.T) {
 			want:   [][]string{{"a1", "u"}},
 			check: func(t *testing.T, d *digest.Digest) {
 				assert.Equal(t, 2, d.Topics[0].TooOld)
+				assert.Contains(t, d.Topics[0].Counts(), "2 older than 36 hours")
+				assert.Contains(t, d.Headline(), "published in the last 36 hours")
 			},
 		},
 		{
@@ -354,5 +362,32 @@ func TestGoldenFormats(t *testing.T) {
 				assert.Equal(t, d.New, back.New)
 			}
 		})
+	}
+}
+
+// BenchmarkBuild selects from three topics of 500 articles each, half of them
+// already sent, with duplicate groups.
+func BenchmarkBuild(b *testing.B) {
+	var inputs []digest.Input
+	for tp := range 3 {
+		var arts []models.Article
+		sent := mapSeen{}
+		for i := range 500 {
+			id := fmt.Sprintf("t%d-a%d", tp, i)
+			a := art(id, fmt.Sprintf("Article number %d about topic %d and more", i, tp), fmt.Sprintf("https://x.example/%d/%d?utm_source=rss", tp, i), i%30)
+			arts = append(arts, a)
+			if i%2 == 0 {
+				sent[fmt.Sprintf("https://x.example/%d/%d", tp, i)] = true
+			}
+		}
+		r := result(arts, models.Group{Kind: models.GroupDuplicate, IDs: []string{arts[1].ID, arts[3].ID, arts[5].ID}})
+		inputs = append(inputs, digest.Input{Topic: fmt.Sprint(tp), Result: r, Seen: sent})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d := digest.Build(inputs, digest.Options{Now: now, MaxItems: 10})
+		if d.New != 30 {
+			b.Fatal(d.New)
+		}
 	}
 }

@@ -69,7 +69,9 @@ func (t *Topic) Counts() string {
 		parts = append(parts, plural(t.Folded, "duplicate")+" folded")
 	}
 	add(t.InOtherTopic, "under another topic")
-	add(t.TooOld, "too old")
+	if t.TooOld > 0 {
+		add(t.TooOld, "older than "+humanDuration(t.since))
+	}
 	return strings.Join(parts, " · ")
 }
 

@@ -25,8 +25,16 @@ var foldMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), n
 // short to identify a story ("Home", "Sparse matrix") give "" and are then
 // recognised by URL only, since a false match would hide a new article.
 func TitleKey(title string) string {
-	t := hnPrefix.ReplaceAllString(title, "")
+	t := title
+	// The regexps run only when they can match: most titles have neither.
+	if strings.Contains(strings.ToLower(t[:min(len(t), 16)]), "hn") {
+		t = hnPrefix.ReplaceAllString(t, "")
+	}
 	for {
+		e := strings.TrimRight(t, " \t")
+		if !strings.HasSuffix(e, "]") && !strings.HasSuffix(e, ")") {
+			break
+		}
 		s := trailingTag.ReplaceAllString(t, "")
 		if s == t {
 			break
