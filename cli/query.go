@@ -120,9 +120,6 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	if err != nil {
 		return err
 	}
-	if run.Fetch.Sources > 0 && run.Fetch.Failed == run.Fetch.Sources {
-		fmt.Fprintln(ios.Err, "research: no source answered; check the network and the errors above (research demo works offline)")
-	}
 	if o.debug && run.Analysis.StderrTail != "" {
 		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", run.Analysis.StderrTail)
 	}
@@ -130,8 +127,14 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	if !o.debug {
 		hint = "run with --debug for its stderr"
 	}
-	return render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: !o.noColor && ios.colour(ios.OutTTY),
-		Width: termWidth(ios), Limit: o.limit, DegradedHint: hint})
+	if err := render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: !o.noColor && ios.colour(ios.OutTTY),
+		Width: termWidth(ios), Limit: o.limit, DegradedHint: hint}); err != nil {
+		return err
+	}
+	if run.Fetch.Sources > 0 && run.Fetch.Failed == run.Fetch.Sources {
+		fmt.Fprintln(ios.Err, "research: no source answered; see each source's error in the report (research demo works offline)")
+	}
+	return nil
 }
 
 // warnLogger shows the client's warnings (e.g. a cache that could not be
