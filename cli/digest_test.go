@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -136,15 +137,35 @@ func TestDigestDryRunInProcess(t *testing.T) {
 		}
 		return os.LookupEnv(k)
 	}
-	code := cli.Main(ctx, []string{"digest", "--config", cfg, "--store", db, "--dry-run", "--format", "json",
-		"--analyzer", filepath.Join(binDir, "research-analyze"), "--topic", fixtureserver.Question, "--max-items", "3"},
-		cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: env})
+	args := []string{"digest", "--config", cfg, "--store", db, "--format", "json", "--no-pages",
+		"--analyzer", filepath.Join(binDir, "research-analyze"), "--topic", fixtureserver.Question, "--max-items", "3"}
+	code := cli.Main(ctx, append(args, "--dry-run"), cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: env})
 	require.Equal(t, 0, code, errb.String())
 	assert.Contains(t, out.String(), `"new": 3`)
 	assert.Contains(t, errb.String(), "dry run")
 	_, err := os.Stat(db)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a dry run writes nothing")
+
+	// When the digest cannot be written (a closed pipe, a full disk), nothing
+	// is remembered: the next run lists the same articles.
+	errb.Reset()
+	code = cli.Main(ctx, args, cli.IO{In: strings.NewReader(""), Out: failingWriter{}, Err: &errb, Getenv: env})
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errb.String(), "write the digest")
+	st, err := store.Open(ctx, db)
+	require.NoError(t, err)
+	defer st.Close()
+	runs, err := st.Runs(ctx, "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, runs)
+	sent, err := st.Sent(ctx, fixtureserver.Question)
+	require.NoError(t, err)
+	assert.Empty(t, sent)
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
 
 func TestDigestErrors(t *testing.T) {
 	ctx := context.Background()
