@@ -231,6 +231,10 @@ func TestSummary(t *testing.T) {
 	}
 	assert.Contains(t, rep.Summary[0].Text, "interest rates", "the most relevant sentence leads")
 
+	for _, s := range rep.Summary {
+		assert.NotEqual(t, "c", s.ArticleID, "an article that does not match the query is not summarised")
+	}
+
 	zero := Analyze(&models.AnalysisRequest{Version: 1, Articles: req.Articles, Options: &models.AnalysisOptions{MaxSummarySentences: intp(0)}})
 	assert.Empty(t, zero.Summary)
 	assert.NotNil(t, zero.Summary, "an empty list, not null")

@@ -101,7 +101,9 @@ func summarize(c *corpus, ce *centroid, arts []models.Article, q []queryTerm, or
 	}
 	var top []int
 	for _, i := range order {
-		if dupOf[i] >= 0 {
+		// Duplicates say nothing new; articles with no bearing on the query
+		// (relevance 0 while others match) have no place in its summary.
+		if dupOf[i] >= 0 || rel[i] == 0 {
 			continue
 		}
 		top = append(top, i)
