@@ -74,6 +74,20 @@ func headNoun(w string) bool {
 	return true
 }
 
+// genericNouns are English nouns too general to be a keyphrase on their own.
+var genericNouns = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`paper papers article articles study studies approach approaches method methods
+		result results problem problems work works way ways case cases part parts number numbers set sets
+		example examples issue issues aspect aspects fact facts kind kinds type types form forms order terms
+		term level levels point points thing things lot lots year years today people relationship
+		relationships impact impacts application applications development developments technology
+		technologies solution solutions`) {
+		genericNouns[w] = true
+	}
+}
+
 // adjectiveSuffixes end words that are mostly adjectives.
 var adjectiveSuffixes = []string{"ous", "ble", "bles", "ive"}
 
@@ -144,6 +158,12 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 			if english && isAdverb(start.Surface(src)) {
 				continue
 			}
+			// Only maximal runs of content words are candidates: a rough noun
+			// phrase chunker without a tagger. (Scoring sub-phrases too, even
+			// weighted down, was no better on Inspec and cost a third of the time.)
+			if i > 0 && !start.Is(text.FlagBreak) && extends(toks[i-1], src, english) {
+				continue // not the start of a run
+			}
 			inner := 0
 			for l := 1; l <= maxPhraseLen && i+l <= len(toks); l++ {
 				t := toks[i+l-1]
@@ -171,12 +191,10 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				for k := range l {
 					p.terms[k] = toks[i+k].Term
 				}
-				// Only maximal runs of content words are candidates: a rough noun
-				// phrase chunker without a tagger. (Scoring sub-phrases too, even
-				// weighted down, was no better on Inspec and cost a third of the time.)
-				maximal := (i == 0 || start.Is(text.FlagBreak) || !extends(toks[i-1], src, english)) &&
-					(i+l == len(toks) || toks[i+l].Is(text.FlagBreak) || !extends(toks[i+l], src, english))
-				if !maximal {
+				if i+l < len(toks) && !toks[i+l].Is(text.FlagBreak) && extends(toks[i+l], src, english) {
+					continue // not the end of the run
+				}
+				if l == 1 && english && genericNouns[strings.ToLower(t.Surface(src))] {
 					continue
 				}
 				p.hash = hashTerms(p.seq())

@@ -80,6 +80,11 @@ reveal report announce confirm add note occur tend avoid extend enhance exhibit 
 encounter undergo possess acquire assume prove verify outperform overcome play pass enable improve encourage
 incorporate augment discover realize realise define deploy happen survive enrich construct`)
 
+// englishParticiples are irregular past participles of frequent verbs,
+// which inflect cannot derive.
+var englishParticiples = strings.Fields(`given shown known seen taken chosen written found held led built begun gone
+brought thought told kept meant`)
+
 // englishModifiers are generic adjectives and determiners that do not
 // start or end a keyphrase.
 var englishModifiers = strings.Fields(`particular resulting enough overall various several different certain main
@@ -123,6 +128,9 @@ func buildStopSets() map[Lang]map[string]bool {
 		for _, f := range inflect(v) {
 			m[English][f] = true
 		}
+	}
+	for _, w := range englishParticiples {
+		m[English][w] = true
 	}
 	for _, w := range englishModifiers {
 		m[English][w] = true
