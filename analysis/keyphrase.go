@@ -8,8 +8,10 @@ import (
 	"github.com/research-cli/research/analysis/text"
 )
 
-// Keyphrase candidates: 1 to maxPhraseLen words inside one clause, neither
-// first nor last word a stop word or a number, at most one stop word inside.
+// Keyphrase candidates are maximal runs of 1 to maxPhraseLen content words
+// inside one clause: no stop word anywhere (so none at the edges), no number
+// or one-letter word at an edge, and in English no adverb anywhere and a
+// plausible head noun at the end.
 const (
 	maxPhraseLen = 4
 	// maxWordBytes is the longest word a keyphrase may hold; longer ones are
@@ -21,13 +23,10 @@ const (
 
 // Scoring priors, tuned on the Inspec dev split (docs/quality.md).
 var (
-	titleBoost   = 2.5
-	posWeight    = 3.0  // first-position prior: 1 + posWeight/(1 + first/posScale)
-	posScale     = 20.0 // tokens
-	lenPrior     = [maxPhraseLen + 1]float64{0, 0.8, 1.4, 1.5, 1.3}
-	innerStopPen = 0.4
-	// maxInnerStops is how many stop words a phrase may hold inside.
-	maxInnerStops = 0
+	titleBoost = 2.5
+	posWeight  = 3.0  // first-position prior: 1 + posWeight/(1 + first/posScale)
+	posScale   = 20.0 // tokens
+	lenPrior   = [maxPhraseLen + 1]float64{0, 0.8, 1.4, 1.5, 1.3}
 )
 
 // extends reports whether a neighbouring token could continue a phrase.
@@ -104,17 +103,16 @@ var nounLike = map[string]bool{"table": true, "tables": true, "variable": true, 
 
 // phrase is a keyphrase candidate in one article.
 type phrase struct {
-	hash      uint64
-	setKey    uint64 // hash of the sorted distinct stems, for de-duplication
-	terms     [maxPhraseLen]uint32
-	n         int
-	tf        int
-	first     int // position of the first occurrence, counted in words from the title's start
-	field     int // where the first occurrence is, for display
-	tok       int
-	inTitle   bool
-	innerStop bool
-	score     float64
+	hash    uint64
+	setKey  uint64 // hash of the sorted distinct stems, for de-duplication
+	terms   [maxPhraseLen]uint32
+	n       int
+	tf      int
+	first   int // position of the first occurrence, counted in words from the title's start
+	field   int // where the first occurrence is, for display
+	tok     int
+	inTitle bool
+	score   float64
 }
 
 func (p *phrase) seq() []uint32 { return p.terms[:p.n] }
@@ -164,7 +162,6 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 			if i > 0 && !start.Is(text.FlagBreak) && extends(toks[i-1], src, english) {
 				continue // not the start of a run
 			}
-			inner := 0
 			for l := 1; l <= maxPhraseLen && i+l <= len(toks); l++ {
 				t := toks[i+l-1]
 				if l > 1 && t.Is(text.FlagBreak) {
@@ -174,11 +171,7 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 					break
 				}
 				if t.Is(text.FlagStop) {
-					inner++
-					if inner > maxInnerStops {
-						break
-					}
-					continue
+					break
 				}
 				if t.Is(text.FlagNumeric) || t.Len < 2 {
 					continue
@@ -209,7 +202,6 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				p.first = pos + i
 				p.field, p.tok = f, i
 				p.inTitle = f == fieldTitle
-				p.innerStop = inner > 0
 				idx[p.hash] = len(out)
 				out = append(out, p)
 			}
@@ -234,9 +226,6 @@ func score(wordScore []float64, p *phrase) float64 {
 		s *= titleBoost
 	}
 	s *= lenPrior[p.n]
-	if p.innerStop {
-		s *= innerStopPen
-	}
 	return s
 }
 
