@@ -198,6 +198,10 @@ func TestGoodSentence(t *testing.T) {
 		{"byline", "By Jane Smith and John Doe, senior correspondents for the paper.", false},
 		{"read more", "Read more about the budget negotiations on our website.", false},
 		{"subscribe", "Subscribe to our newsletter for weekly updates from the team.", false},
+		{"starts with By but is no byline", "By Monday, the committee had approved the budget after a long debate.", true},
+		{"an article about cookies keeps its sentences", "Browsers will block third-party cookies by default next year.", true},
+		{"an article about JavaScript keeps its sentences", "JavaScript engines compile hot functions to machine code.", true},
+		{"copyright notice", "Copyright © 2026 Example Media, all rights reserved worldwide.", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

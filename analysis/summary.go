@@ -31,12 +31,21 @@ var (
 	wCent, wPos, wArt            = 0.7, 0.7, 0.15
 )
 
-// boilerplate matches sentences that are page furniture, not content.
-var boilerplate = regexp.MustCompile(`(?i)(share (this|on)|cookie|read more|subscribe|sign up|newsletter|all rights reserved|` +
-	`click here|follow us|advertisement|related (articles|stories)|copyright|©|log ?in to|terms of (use|service)|` +
-	`privacy policy|getty images|contributed to this report|https?://|www\.|^by [\p{Lu}]|^(photo|image|video|source|credit)s?:|` +
-	`^(updated|published|posted)( on)? |accept (all )?cookies|javascript|your browser|this (article|story) (was|is) (originally|first)|` +
-	`\bemail\b.*\bto a friend|sponsored|affiliate link)`)
+// boilerplate matches sentences that are page furniture, not content. The
+// patterns are specific ("we use cookies", not "cookie") so that an article
+// about cookies, copyright or JavaScript keeps its sentences.
+var boilerplate = regexp.MustCompile(`(?i)(share (this|on (facebook|twitter|x|linkedin|reddit|whatsapp))|` +
+	`(we|this (site|website)) uses? cookies|accept (all )?cookies|cookie (policy|settings|preferences|consent)|` +
+	`^read more|read more (at|on|here|about)|subscribe (to (our|the)|now|today|for (free|more))|` +
+	`(sign up|register) (for|to) (our|the|a) (free )?newsletter|all rights reserved|copyright ©|© ?\d{4}|` +
+	`click here|follow us|^advertisement|related (articles|stories|posts)|(log|sign) ?in to (comment|continue|read)|` +
+	`terms of (use|service)|privacy policy|getty images|contributed to this report|https?://|www\.|` +
+	`^(photo|image|video|source|credit)s?:|^(updated|published|posted)( on)? |(enable|requires?) javascript|` +
+	`(update|upgrade) your browser|browser (does not|doesn't) support|this (article|story) (was|is) (originally|first)|` +
+	`\bemail\b.*\bto a friend|sponsored (content|post|by)|affiliate link)`)
+
+// byline matches a sentence that starts with a byline: "By Jane Smith".
+var byline = regexp.MustCompile(`^By \p{Lu}[\p{Ll}'’-]+ (\p{Lu}\.? )?\p{Lu}[\p{Ll}'’-]+`)
 
 // sentence is a summary candidate.
 type sentence struct {
@@ -68,7 +77,7 @@ func goodSentence(s string, words int) bool {
 	if strings.Count(s, "|") > 1 || strings.Count(s, "•") > 0 {
 		return false
 	}
-	return !boilerplate.MatchString(s)
+	return !boilerplate.MatchString(s) && !byline.MatchString(s)
 }
 
 func sentenceSim(a, b *sentence) float64 {
