@@ -153,6 +153,13 @@ func TestKeyphrases(t *testing.T) {
 	}
 }
 
+func TestNoKeyphrasesAskedFor(t *testing.T) {
+	rep := Analyze(&models.AnalysisRequest{Version: 1, Articles: []models.Article{art("a", "Graph databases", "Graph databases store edges.")},
+		Options: &models.AnalysisOptions{MaxArticleKeywords: intp(0), MaxKeywords: intp(0)}})
+	assert.Equal(t, []string{}, rep.Ranking[0].Keywords)
+	assert.Equal(t, []models.Keyword{}, rep.Keywords)
+}
+
 func TestSelectPhrasesDeduplicates(t *testing.T) {
 	mk := func(score float64, terms ...uint32) phrase {
 		p := phrase{score: score, n: len(terms)}

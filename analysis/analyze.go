@@ -142,6 +142,13 @@ func rank(c *corpus, ce *centroid, req *models.AnalysisRequest, explain bool) ([
 // and the set's, weighted by the articles' relevance.
 func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet int) ([][]string, []models.Keyword) {
 	n := len(c.docs)
+	if perArticle == 0 && forSet == 0 {
+		artKeys := make([][]string, n)
+		for i := range artKeys {
+			artKeys[i] = []string{}
+		}
+		return artKeys, []models.Keyword{}
+	}
 	wordIDF := make([]float64, len(c.vocab))
 	for t, df := range c.df {
 		if df > 0 {
