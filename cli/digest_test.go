@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -192,4 +193,47 @@ func TestDigestErrors(t *testing.T) {
 			assert.Empty(t, r.stdout)
 		})
 	}
+}
+
+// TestDigestTwoAtOnce starts two digests on one new store at the same time,
+// as two cron entries would: both succeed, and a story is stored once.
+func TestDigestTwoAtOnce(t *testing.T) {
+	_, cfg := startFixtures(t)
+	db := filepath.Join(t.TempDir(), "digests.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type outcome struct {
+		err    error
+		stderr string
+	}
+	done := make(chan outcome, 2)
+	for range 2 {
+		go func() {
+			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "research"), "digest", "--config", cfg, "--store", db,
+				"--no-pages", "--topic", fixtureserver.Question, "--max-items", "5")
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
+			err := cmd.Run()
+			done <- outcome{err, errb.String()}
+		}()
+	}
+	for range 2 {
+		o := <-done
+		require.NoError(t, o.err, o.stderr)
+	}
+	st, err := store.Open(ctx, db)
+	require.NoError(t, err)
+	defer st.Close()
+	runs, err := st.Runs(ctx, fixtureserver.Question, 0)
+	require.NoError(t, err)
+	assert.Len(t, runs, 2)
+	sent, err := st.Sent(ctx, fixtureserver.Question)
+	require.NoError(t, err)
+	urls := map[string]bool{}
+	for _, s := range sent {
+		assert.False(t, urls[s.CanonicalURL], "stored twice: %s", s.CanonicalURL)
+		urls[s.CanonicalURL] = true
+	}
+	assert.NotEmpty(t, sent)
 }

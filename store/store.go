@@ -108,18 +108,62 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
-	dsn := "file:" + path + fmt.Sprintf("?_busy_timeout=%d&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate",
+	// journal_mode is not in the DSN: see setWAL.
+	dsn := "file:" + path + fmt.Sprintf("?_busy_timeout=%d&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate",
 		BusyTimeout.Milliseconds())
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, Now: time.Now}
+	if err := setWAL(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open digest store %s: journal mode: %w", path, err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// setWAL puts the file in WAL mode, which then persists for every later
+// connection. When several processes open a new file at once, the switch to
+// WAL can fail with SQLITE_BUSY at once, busy timeout notwithstanding (about
+// one run in two of TestConcurrentProcesses did, with the pragma in the DSN),
+// so it is retried here, for up to BusyTimeout.
+func setWAL(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(BusyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		var mode string
+		err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil {
+			if !strings.EqualFold(mode, "wal") {
+				return fmt.Errorf("the file stays in %s mode", mode)
+			}
+			return nil
+		}
+		if !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == 5 || c == 6
+	}
+	return false
 }
 
 // migrate applies the missing migrations in one immediate transaction, so two
