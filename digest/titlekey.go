@@ -25,7 +25,8 @@ var foldMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), n
 // short to identify a story ("Home", "Sparse matrix") give "" and are then
 // recognised by URL only, since a false match would hide a new article.
 func TitleKey(title string) string {
-	t := title
+	// Invalid bytes would make the diacritic folding give up on the whole title.
+	t := strings.ToValidUTF8(title, " ")
 	// The regexps run only when they can match: most titles have neither.
 	if strings.Contains(strings.ToLower(t[:min(len(t), 16)]), "hn") {
 		t = hnPrefix.ReplaceAllString(t, "")
