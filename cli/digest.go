@@ -25,6 +25,9 @@ import (
 	"github.com/research-cli/research/store"
 )
 
+// The store's filter is what the selection consults.
+var _ digest.SeenFilter = (*store.Seen)(nil)
+
 // digestOptions are the flags of research digest.
 type digestOptions struct {
 	q        queryOptions
