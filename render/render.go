@@ -304,7 +304,8 @@ func DegradedLine(d *models.Degraded, hint string) string {
 	if d.Detail != "" {
 		line = "analysis unavailable: " + d.Detail
 	}
-	if hint != "" {
+	// The hint points at the child's stderr, which a child that never started does not have.
+	if hint != "" && d.Reason != models.ReasonStartFailed && d.Reason != models.ReasonCancelled {
 		line += " (" + hint + ")"
 	}
 	return line

@@ -129,7 +129,7 @@ func TestDegradedLineFallsBackToTheReason(t *testing.T) {
 	} {
 		line := DegradedLine(&models.Degraded{Stage: "analysis", Reason: reason}, "hint")
 		assert.Contains(t, line, want)
-		assert.True(t, strings.HasSuffix(line, "(hint)"))
+		assert.Equal(t, reason != models.ReasonStartFailed, strings.HasSuffix(line, "(hint)"), reason)
 	}
 	assert.Empty(t, DegradedLine(nil, "x"))
 }
