@@ -402,3 +402,37 @@ func TestEmptyRequest(t *testing.T) {
 	assert.Equal(t, models.NewEmptyReport("q"), rep)
 	assert.Empty(t, Rank(&models.AnalysisRequest{Version: 1}))
 }
+
+func TestCoverageAndProximity(t *testing.T) {
+	// Every article holds every query word, so BM25F alone can hardly tell
+	// them apart; the one whose title carries "sparse attention" and "long
+	// documents" as phrases must lead, the one with the words scattered must
+	// trail, and the explanation must show the parts.
+	body := "Sparse models and attention layers handle long inputs; documents vary."
+	req := &models.AnalysisRequest{Version: 1, Query: "sparse attention for long documents",
+		Options: &models.AnalysisOptions{Explain: true},
+		Articles: []models.Article{
+			{ID: "scattered", Source: "s", Title: "Attention, documents and the long tail of sparse data", Content: body},
+			{ID: "phrase", Source: "s", Title: "Sparse attention for long documents", Content: body},
+			{ID: "partial", Source: "s", Title: "Long documents in practice", Content: body},
+		}}
+	rep := Analyze(req)
+	require.Equal(t, []string{"phrase", "scattered", "partial"}, ids(rep.Ranking))
+	e := rep.Ranking[0].Explain
+	require.NotNil(t, e)
+	assert.Contains(t, e.Terms, "sparse attention", "a query pair's proximity is shown under the pair")
+	assert.Contains(t, e.Note, "coverage")
+	assert.Contains(t, e.Note, "proximity")
+	for _, r := range rep.Ranking {
+		sf, st := 0.0, 0.0
+		for _, v := range r.Explain.Fields {
+			sf += v
+		}
+		for _, v := range r.Explain.Terms {
+			st += v
+		}
+		assert.InDelta(t, r.Score, sf, 0.001, r.ID)
+		assert.InDelta(t, r.Score, st, 0.001, r.ID)
+	}
+	assert.NotContains(t, rep.Ranking[1].Explain.Terms, "sparse attention", "words apart are no phrase")
+}

@@ -1,7 +1,9 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/research-cli/research/analysis/text"
@@ -32,6 +34,10 @@ type queryTerm struct {
 	stem    string
 	surface string // folded form, for explanations
 	qtf     int
+	// after lists the query terms that come directly before this one in the
+	// query, stop words skipped: "sparse attention for long documents" gives
+	// the pairs sparse→attention, attention→long and long→documents.
+	after []int
 }
 
 // parseQuery runs the query through the text pipeline in the language the
@@ -53,17 +59,24 @@ func parseQuery(c *corpus, q string) []queryTerm {
 	}
 	var out []queryTerm
 	seen := map[string]int{}
+	prev := -1
 	for _, t := range toks {
 		if t.Is(text.FlagStop) && !useStop {
 			continue
 		}
 		stem := terms[t.Term]
-		if k, ok := seen[stem]; ok {
+		k, ok := seen[stem]
+		if ok {
 			out[k].qtf++
-			continue
+		} else {
+			k = len(out)
+			seen[stem] = k
+			out = append(out, queryTerm{id: c.termID(stem), stem: stem, surface: an.Fold(t.Surface(q)), qtf: 1})
 		}
-		seen[stem] = len(out)
-		out = append(out, queryTerm{id: c.termID(stem), stem: stem, surface: an.Fold(t.Surface(q)), qtf: 1})
+		if prev >= 0 && prev != k && !slices.Contains(out[k].after, prev) {
+			out[k].after = append(out[k].after, prev)
+		}
+		prev = k
 	}
 	return out
 }
@@ -87,8 +100,55 @@ func idfBM25(n int, df int32) float64 {
 	return math.Log(1 + (float64(n)-float64(df)+0.5)/(float64(df)+0.5))
 }
 
-// scoreBM25F scores every document against the query. With explain it also
-// splits each score by field and by term.
+// Evidence BM25 lacks on a query-retrieved set, where every article contains
+// the query's words, so their idf is tiny and BM25 saturates: how many of the
+// query's terms an article carries (coordination, with extra weight in the
+// title), and whether the query's word pairs ("sparse attention", "long
+// documents") occur next to each other (title first). Both are fractions in
+// [0, 1] added to BM25F scaled by the set's best BM25F score, so they can
+// reorder articles BM25F cannot tell apart without swamping a clear BM25F
+// difference. The weights are the middle of a plateau on Cranfield and the
+// demo set (docs/quality.md).
+const (
+	coverageWeight  = 0.4
+	coverageTitle   = 0.5 // share of coverage that counts query terms in the title
+	proximityWeight = 0.3
+	// pairBodyWeight is a body occurrence of a query pair relative to one in
+	// the title; pairBodyWeight·h/(h+1) for h body occurrences.
+	pairBodyWeight = 0.6
+)
+
+// queryPair is two query terms that are adjacent in the query.
+type queryPair struct{ a, b int }
+
+// queryPairs lists the query's adjacent term pairs, in the order of their
+// second word's first occurrence.
+func queryPairs(q []queryTerm) []queryPair {
+	var ps []queryPair
+	for k := range q {
+		for _, a := range q[k].after {
+			if q[a].id >= 0 && q[k].id >= 0 {
+				ps = append(ps, queryPair{a, k})
+			}
+		}
+	}
+	return ps
+}
+
+// docEvidence is one article's coverage and proximity, unscaled, with their
+// split by query term, pair and field when explaining.
+type docEvidence struct {
+	coverage, proximity float64
+	covTerm             []float64
+	covField            [numFields]float64
+	proxPair            []float64
+	proxField           [numFields]float64
+}
+
+// scoreBM25F scores every document against the query: BM25F plus coverage
+// and proximity (see coverageWeight). With explain it also splits each score
+// by field and by term (a query pair's proximity under the pair's words,
+// "sparse attention"), so the parts of either map add up to the score.
 func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Explanation) {
 	n := len(c.docs)
 	var avg [numFields]float64
@@ -114,7 +174,9 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 			idf[k] = idfBM25(n, c.df[t.id])
 		}
 	}
+	pairs := queryPairs(q)
 	scores := make([]float64, n)
+	ev := make([]docEvidence, n)
 	var expl []*models.Explanation
 	if explain {
 		expl = make([]*models.Explanation, n)
@@ -130,16 +192,35 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 	parallel(n, func(_, i int) {
 		d := &c.docs[i]
 		tf := make([][numFields]float64, len(q))
+		// pairHits[p][f] counts query pair p adjacent in field f.
+		pairHits := make([][numFields]int, len(pairs))
 		for f := range numFields {
+			prev := -1
 			for _, t := range d.toks[f] {
-				if k, ok := qidx[t.Term]; ok {
-					tf[k][f]++
+				if t.Is(text.FlagBreak) {
+					prev = -1
 				}
+				k, ok := qidx[t.Term]
+				if !ok {
+					if !t.Is(text.FlagStop) { // stop words do not separate a pair
+						prev = -1
+					}
+					continue
+				}
+				tf[k][f]++
+				if prev >= 0 {
+					for p, qp := range pairs {
+						if qp.a == prev && qp.b == k {
+							pairHits[p][f]++
+						}
+					}
+				}
+				prev = k
 			}
 		}
 		var e *models.Explanation
 		if explain {
-			e = &models.Explanation{Fields: map[string]float64{}, Terms: map[string]float64{}, Note: "bm25f"}
+			e = &models.Explanation{Fields: map[string]float64{}, Terms: map[string]float64{}}
 			expl[i] = e
 		}
 		var total float64
@@ -163,7 +244,7 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 			s := idf[k] * tfn / (bm25K1 + tfn) * float64(q[k].qtf)
 			total += s
 			if e != nil {
-				e.Terms[q[k].surface] = round4(e.Terms[q[k].surface] + s)
+				e.Terms[q[k].surface] += s
 				for f := range numFields {
 					if parts[f] > 0 {
 						e.Fields[fieldNames[f]] += s * parts[f] / tfn
@@ -172,13 +253,107 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 			}
 		}
 		scores[i] = total
-		if e != nil {
-			for f, v := range e.Fields {
-				e.Fields[f] = round4(v)
+		ev[i] = evidence(q, pairs, tf, pairHits, explain)
+	})
+	best := 0.0
+	for _, s := range scores {
+		best = max(best, s)
+	}
+	for i := range scores {
+		bm := scores[i]
+		cov := best * coverageWeight * ev[i].coverage
+		prox := best * proximityWeight * ev[i].proximity
+		scores[i] = bm + cov + prox
+		e := expl
+		if e == nil {
+			continue
+		}
+		x := e[i]
+		x.Note = fmt.Sprintf("bm25f %.4f + coverage %.4f (%.2f of terms) + proximity %.4f (%.2f of pairs), each scaled by the best bm25f %.4f",
+			bm, cov, ev[i].coverage, prox, ev[i].proximity, best)
+		for k := range q {
+			if v := ev[i].covTerm[k]; v > 0 {
+				x.Terms[q[k].surface] += best * coverageWeight * v
 			}
 		}
-	})
+		for p, qp := range pairs {
+			if v := ev[i].proxPair[p]; v > 0 {
+				x.Terms[q[qp.a].surface+" "+q[qp.b].surface] += best * proximityWeight * v
+			}
+		}
+		for f := range numFields {
+			if v := ev[i].covField[f]*coverageWeight + ev[i].proxField[f]*proximityWeight; v > 0 {
+				x.Fields[fieldNames[f]] += best * v
+			}
+		}
+		for f, v := range x.Fields {
+			x.Fields[f] = round4(v)
+		}
+		for t, v := range x.Terms {
+			x.Terms[t] = round4(v)
+		}
+	}
 	return scores, expl
+}
+
+// evidence computes an article's coverage and proximity from its query term
+// frequencies per field and its query pair occurrences per field.
+func evidence(q []queryTerm, pairs []queryPair, tf [][numFields]float64, pairHits [][numFields]int, explain bool) docEvidence {
+	var ev docEvidence
+	if explain {
+		ev.covTerm = make([]float64, len(q))
+		ev.proxPair = make([]float64, len(pairs))
+	}
+	nq := float64(len(q))
+	for k := range q {
+		f := -1 // the best field the term occurs in
+		for g := range numFields {
+			if tf[k][g] > 0 {
+				f = g
+				break
+			}
+		}
+		if f < 0 {
+			continue
+		}
+		v := (1 - coverageTitle) / nq
+		if f == fieldTitle {
+			v += coverageTitle / nq
+		}
+		ev.coverage += v
+		if explain {
+			ev.covTerm[k] = v
+			ev.covField[f] += v
+		}
+	}
+	if len(pairs) == 0 {
+		return ev
+	}
+	np := float64(len(pairs))
+	for p := range pairs {
+		h := pairHits[p]
+		var v float64
+		f := fieldTitle
+		if h[fieldTitle] > 0 {
+			v = 1
+		} else if body := h[fieldSummary] + h[fieldContent]; body > 0 {
+			v = pairBodyWeight * float64(body) / float64(body+1)
+			f = fieldContent
+			if h[fieldSummary] >= h[fieldContent] {
+				f = fieldSummary
+			}
+		}
+		if v == 0 {
+			continue
+		}
+		v /= np
+		ev.proximity += v
+		if explain {
+			ev.proxPair[p] = v
+			ev.proxField[f] += v
+		}
+	}
+	return ev
 }
 
 // centroid is the mean of the documents' normalised TF-IDF vectors.
