@@ -177,16 +177,15 @@ func TestSelectPhrasesDeduplicates(t *testing.T) {
 		return p
 	}
 	cands := []phrase{mk(5, 1, 2, 3), mk(4, 2, 3), mk(3.5, 9), mk(3, 4, 5), mk(2, 5, 4), mk(1, 2, 3, 4), mk(0.5, 9, 7)}
-	got := selectPhrases(cands, 10, false)
+	got := selectPhrases(cands, 10)
 	var seqs [][]uint32
 	for _, p := range got {
 		seqs = append(seqs, append([]uint32(nil), p.seq()...))
 	}
-	assert.Equal(t, [][]uint32{{1, 2, 3}, {9}, {4, 5}, {2, 3, 4}, {9, 7}}, seqs,
-		"a sub-phrase of a chosen one and a reordering of it are dropped; a phrase extending it is kept")
-	assert.Len(t, selectPhrases(cands, 1, false), 1)
-	strict := selectPhrases(cands, 10, true)
-	assert.Len(t, strict, 4, "strict also drops {9,7}, which contains the chosen {9}")
+	assert.Equal(t, [][]uint32{{1, 2, 3}, {9}, {4, 5}}, seqs,
+		"dropped: a sub-phrase of a chosen one ({2,3}), a reordering ({5,4}), an extension ({1,2,3,4}, {9,7}) "+
+			"and one sharing two of three stems ({2,3,4})")
+	assert.Len(t, selectPhrases(cands, 1), 1)
 }
 
 func TestGoodSentence(t *testing.T) {
@@ -435,4 +434,52 @@ func TestCoverageAndProximity(t *testing.T) {
 		assert.InDelta(t, r.Score, st, 0.001, r.ID)
 	}
 	assert.NotContains(t, rep.Ranking[1].Explain.Terms, "sparse attention", "words apart are no phrase")
+}
+
+func TestArticleKeyphrasesDoNotRepeatThemselves(t *testing.T) {
+	content := "Block-sparse attention layers skip the blocks a pattern leaves out. " +
+		"We built block-sparse attention because the key-value cache dominates memory. " +
+		"The key-value cache grows with context, and key-value heads can be shared. " +
+		"Below 8k tokens the feed-forward layers cost more than attention. " +
+		"Feed-forward layers are dense. Six public benchmarks were run; six benchmarks agree."
+	req := &models.AnalysisRequest{Version: 1, Articles: []models.Article{
+		art("a", "Block-sparse attention for long documents", content),
+		art("b", "Gardening", "Tomatoes need sun and water every day during the summer months."),
+		art("c", "Cooking", "Bread needs flour, water, salt and time to rise in a warm kitchen."),
+	}, Options: &models.AnalysisOptions{MaxArticleKeywords: intp(10), MaxKeywords: intp(0)}}
+	rep := Analyze(req)
+	var kws []string
+	for _, r := range rep.Ranking {
+		if r.ID == "a" {
+			kws = r.Keywords
+		}
+	}
+	require.NotEmpty(t, kws)
+	t.Logf("keyphrases: %q", kws)
+	stems := func(p string) map[string]bool {
+		m := map[string]bool{}
+		for _, w := range strings.Fields(p) {
+			m[strings.TrimSuffix(w, "s")] = true
+		}
+		return m
+	}
+	for i, a := range kws {
+		for j, b := range kws {
+			if i == j {
+				continue
+			}
+			assert.NotContains(t, " "+a+" ", " "+b+" ", "%q inside %q", b, a)
+			sa, sb := stems(a), stems(b)
+			shared := 0
+			for w := range sb {
+				if sa[w] {
+					shared++
+				}
+			}
+			assert.False(t, 2*shared > min(len(sa), len(sb)), "%q and %q share most words", a, b)
+		}
+	}
+	assert.Contains(t, kws, "feed forward layers")
+	assert.NotContains(t, kws, "feed forward layers cost", "a verb after a plural ends the phrase")
+	assert.NotContains(t, kws, "dominates memory")
 }

@@ -191,7 +191,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 		for k := range top {
 			top[k].setKey = setKey(d, &top[k])
 		}
-		sel := selectPhrases(top, keep, false)
+		sel := selectPhrases(top, keep)
 		picked[i] = sel
 		strs := make([]string, len(sel))
 		for k := range sel {
@@ -249,7 +249,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 		sorted[k] = cands[j]
 		disp[cands[j].hash] = display[j]
 	}
-	sel := selectPhrases(sorted, forSet, true)
+	sel := selectPhrases(sorted, forSet)
 	best := 1.0
 	if len(sel) > 0 && sel[0].score > 0 {
 		best = sel[0].score

@@ -78,12 +78,15 @@ describe discuss obtain develop combine contain present show use say tell know t
 explain argue claim believe expect allow let help keep begin start try call ask need feel put mean leave bring
 reveal report announce confirm add note occur tend avoid extend enhance exhibit emerge arise relate depend consist
 encounter undergo possess acquire assume prove verify outperform overcome play pass enable improve encourage
-incorporate augment discover realize realise define deploy happen survive enrich construct`)
+incorporate augment discover realize realise define deploy happen survive enrich construct
+dominate meet sit skip replace restore summarize summarise generate hurt ignore send retrieve lose create
+interact follow beat fit promise`)
 
 // englishParticiples are irregular past participles of frequent verbs,
 // which inflect cannot derive.
 var englishParticiples = strings.Fields(`given shown known seen taken chosen written found held led built begun gone
-brought thought told kept meant`)
+brought thought told kept meant
+sat sitting skipping skipped sent lost beaten met`)
 
 // englishModifiers are generic adjectives and determiners that do not
 // start or end a keyphrase.
@@ -91,7 +94,8 @@ var englishModifiers = strings.Fields(`particular resulting enough overall vario
 important specific novel existing possible available recent current usual typical significant additional further
 whole same such other many much more most less least few own able like unlike due well often always never already
 still even including regarding according respectively namely finally recently previously usually generally
-especially particularly mainly simply`)
+especially particularly mainly simply
+near alone worth worst instead`)
 
 // inflect returns a verb's base form, third person, -ing and -ed forms.
 func inflect(v string) []string {
