@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/research-cli/research/analysis"
 	"github.com/research-cli/research/analysis/eval"
 	"github.com/research-cli/research/models"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -76,4 +78,25 @@ func TestDemoRankingNDCG(t *testing.T) {
 		t.Logf("  %d  grade %.0f  %s", k+1, gains[id], titles[id])
 	}
 	require.GreaterOrEqual(t, n5, demoNDCG5Floor, "demo nDCG@5")
+}
+
+func TestDemoSetKeyphrases(t *testing.T) {
+	req, _ := loadDemo(t)
+	rep := analysis.Analyze(req)
+	var got []string
+	for _, k := range rep.Keywords {
+		got = append(got, k.Phrase)
+	}
+	t.Logf("set keyphrases: %q", got)
+	require.GreaterOrEqual(t, len(got), 10)
+	top := got[:10]
+	for _, want := range []string{"sparse attention", "long documents", "sliding window", "global tokens"} {
+		assert.Contains(t, top, want)
+	}
+	for _, k := range rep.Keywords[:5] {
+		assert.GreaterOrEqual(t, k.Articles, 3, "%q characterises the set, so several articles carry it", k.Phrase)
+	}
+	for _, title := range req.Articles {
+		assert.NotContains(t, top, strings.ToLower(title.Title), "a title is not a set keyphrase")
+	}
 }

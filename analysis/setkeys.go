@@ -1,0 +1,284 @@
+package analysis
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/research-cli/research/analysis/text"
+	"github.com/research-cli/research/models"
+)
+
+// The set's keyphrases say what the articles share, not what one of them is
+// about: a phrase scores by how many relevant articles carry it, not by how
+// strongly one article does.
+const (
+	// setSubLen is the longest sub-phrase of an article's keyphrase that is a
+	// candidate for the set: "sparse attention" inside "block sparse
+	// attention kernels".
+	setSubLen = 3
+	// setPool is how many candidates, per keyphrase asked for, are counted
+	// in every article.
+	setPool = 12
+	// setOccurs and setKeyed weigh an article that merely contains a phrase
+	// and one that has it (or a longer phrase holding it) among its own
+	// keyphrases.
+	setOccurs = 0.5
+	setKeyed  = 0.5
+	// setSingle multiplies the score of a phrase only one article carries:
+	// a title copied into the set's list says nothing about the set.
+	setSingle = 0.2
+)
+
+// setLenPrior favours two- and three-word phrases: single words are too
+// vague ("attention", "tokens") and four-word ones are usually one
+// article's title.
+var setLenPrior = [maxPhraseLen + 1]float64{0, 0.3, 1, 0.85, 0.5}
+
+// setCand is a candidate keyphrase of the set.
+type setCand struct {
+	p       phrase
+	doc     int     // the best-ranked article it came from, for display
+	keyed   float64 // summed relevance of the articles with it among their keyphrases
+	lastDoc int     // the last article that added to keyed, so each adds once
+	score   float64
+	display string
+}
+
+// subPhrase returns the sub-phrase p[a:b] of a keyphrase of d, and whether it
+// could be a keyphrase itself: no number or one-letter word at an edge, a
+// plausible head noun at the end, not a generic noun alone.
+func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
+	toks := d.toks[p.field][p.tok+a : p.tok+b]
+	src := d.text[p.field]
+	english := d.lang == text.English
+	first, last := toks[0], toks[len(toks)-1]
+	for _, t := range []text.Token{first, last} {
+		if t.Is(text.FlagNumeric) || t.Len < 2 {
+			return phrase{}, false
+		}
+	}
+	if english {
+		lw := last.Surface(src)
+		if !headNoun(lw) || (len(toks) == 1 && genericNouns[strings.ToLower(lw)]) {
+			return phrase{}, false
+		}
+	}
+	s := phrase{n: b - a, field: p.field, tok: p.tok + a, inTitle: p.inTitle}
+	copy(s.terms[:], p.terms[a:b])
+	s.hash = hashTerms(s.seq())
+	return s, true
+}
+
+// setKeyphrases scores the set's keyphrases. Candidates are the articles'
+// own keyphrases and their sub-phrases of up to setSubLen words; a candidate
+// scores the relevance of the articles that contain it (setOccurs) plus that
+// of the articles that have it among their keyphrases (setKeyed), times the
+// length prior, times setSingle when only one article carries it.
+// Duplicates are left out so a story copied ten times does not count ten
+// times.
+func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phrase, forSet int) []models.Keyword {
+	byHash := map[uint64]int{}
+	var cands []setCand
+	for _, i := range order {
+		if rel[i] == 0 || dupOf[i] >= 0 {
+			continue
+		}
+		d := &c.docs[i]
+		for k := range picked[i] {
+			p := &picked[i][k]
+			for a := range p.n {
+				for b := a + 1; b <= min(p.n, a+setSubLen) || b == p.n; b++ {
+					s, ok := subPhrase(d, p, a, b)
+					if !ok {
+						continue
+					}
+					j, seen := byHash[s.hash]
+					if !seen {
+						j = len(cands)
+						byHash[s.hash] = j
+						cands = append(cands, setCand{p: s, doc: i, lastDoc: -1})
+					}
+					if cands[j].lastDoc != i {
+						cands[j].keyed += rel[i]
+						cands[j].lastDoc = i
+					}
+				}
+			}
+		}
+	}
+	// Only the best by the keyphrase lists alone are counted in every
+	// article; counting is the costly step. Ties by first appearance, which
+	// follows the ranking.
+	pool := make([]int, len(cands))
+	for k := range pool {
+		pool[k] = k
+		cands[k].score = cands[k].keyed * setLenPrior[cands[k].p.n]
+	}
+	slices.SortStableFunc(pool, func(a, b int) int { return cmp.Compare(cands[b].score, cands[a].score) })
+	pool = pool[:min(len(pool), setPool*forSet)]
+	ps := make([]phrase, len(pool))
+	for k, j := range pool {
+		ps[k] = cands[j].p
+	}
+	has := articlesWith(c, ps)
+	occurs := make([]float64, len(ps))
+	carriers := make([]int, len(ps)) // non-duplicate articles with the phrase
+	counts := make([]int, len(ps))   // all articles with the phrase, for the report
+	// forms counts each phrase's surface forms; shown is the most common,
+	// ties by the best-ranked article.
+	type form struct {
+		n   int
+		doc int
+		at  occurrence
+	}
+	forms := make([]map[uint64]*form, len(ps))
+	shown := make([]*form, len(ps))
+	for k := range forms {
+		forms[k] = map[uint64]*form{}
+	}
+	for _, i := range order {
+		for k, o := range has[i] {
+			if o.surface == 0 {
+				continue
+			}
+			counts[k]++
+			if dupOf[i] >= 0 {
+				continue
+			}
+			occurs[k] += rel[i]
+			carriers[k]++
+			fm := forms[k][o.surface]
+			if fm == nil {
+				fm = &form{doc: i, at: o}
+				forms[k][o.surface] = fm
+			}
+			fm.n++
+			if shown[k] == nil || fm.n > shown[k].n {
+				shown[k] = fm
+			}
+		}
+	}
+	an := text.NewAnalyzer()
+	sorted := make([]setCand, len(pool))
+	for k, j := range pool {
+		sc := cands[j]
+		sc.score = (setOccurs*occurs[k] + setKeyed*sc.keyed) * setLenPrior[sc.p.n]
+		if carriers[k] < 2 {
+			sc.score *= setSingle
+		}
+		if f := shown[k]; f != nil {
+			sc.doc, sc.p.field, sc.p.tok = f.doc, int(f.at.field), int(f.at.tok)
+		}
+		d := &c.docs[sc.doc]
+		sc.p.setKey = setKey(d, &sc.p)
+		sc.p.tf = counts[k] // carried through selection for the report
+		sc.display = displayPhrase(an, d, &sc.p)
+		sorted[k] = sc
+	}
+	// A phrase that nearly always occurs inside one longer phrase is a piece
+	// of it ("key value" of "key value cache"): the longer one takes its
+	// score and goes first.
+	for a := range sorted {
+		for b := range sorted {
+			long, short := &sorted[a], &sorted[b]
+			if long.p.n <= short.p.n || !contains(&long.p, &short.p) {
+				continue
+			}
+			if 4*carriers[a] >= 3*carriers[b] && 4*occurs[a] >= 3*occurs[b] && short.score >= long.score {
+				long.score = short.score
+				short.score *= 0.9
+			}
+		}
+	}
+	for k := range sorted {
+		sorted[k].p.score = sorted[k].score
+	}
+	// Ties by display form, so the order does not depend on which article
+	// first contributed a phrase.
+	slices.SortFunc(sorted, func(a, b setCand) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return strings.Compare(a.display, b.display)
+	})
+	ranked := make([]phrase, len(sorted))
+	disp := make(map[uint64]string, len(sorted))
+	for k := range sorted {
+		ranked[k] = sorted[k].p
+		disp[sorted[k].p.hash] = sorted[k].display
+	}
+	sel := selectPhrases(ranked, forSet)
+	best := 1.0
+	if len(sel) > 0 && sel[0].score > 0 {
+		best = sel[0].score
+	}
+	out := make([]models.Keyword, 0, len(sel))
+	for k := range sel {
+		out = append(out, models.Keyword{
+			Phrase:   disp[sel[k].hash],
+			Score:    round4(sel[k].score / best),
+			Articles: sel[k].tf,
+		})
+	}
+	return out
+}
+
+// articlesWith reports, for each article and phrase, whether the article's
+// text contains the phrase's term sequence inside one clause, and if so the
+// case-folded surface form of its first occurrence there (as a hash, with
+// the place it is at) so that the set's list can show the most common form.
+func articlesWith(c *corpus, ps []phrase) [][]occurrence {
+	first := map[uint32][]int{}
+	for k := range ps {
+		first[ps[k].terms[0]] = append(first[ps[k].terms[0]], k)
+	}
+	has := make([][]occurrence, len(c.docs))
+	parallel(len(c.docs), func(_, i int) {
+		h := make([]occurrence, len(ps))
+		d := &c.docs[i]
+		for f := range numFields {
+			toks := d.toks[f]
+			for t := range toks {
+				for _, k := range first[toks[t].Term] {
+					p := &ps[k]
+					if h[k].surface != 0 || t+p.n > len(toks) {
+						continue
+					}
+					ok := true
+					for j := 1; j < p.n && ok; j++ {
+						ok = toks[t+j].Term == p.terms[j] && !toks[t+j].Is(text.FlagBreak)
+					}
+					if ok {
+						h[k] = occurrence{surface: surfaceHash(d.text[f], toks[t:t+p.n]) | 1, field: int8(f), tok: int32(t)}
+					}
+				}
+			}
+		}
+		has[i] = h
+	})
+	return has
+}
+
+// occurrence is where a phrase first occurs in an article; surface is 0
+// when it does not.
+type occurrence struct {
+	surface uint64
+	field   int8
+	tok     int32
+}
+
+// surfaceHash hashes the ASCII-lower-cased surface words of toks.
+func surfaceHash(src string, toks []text.Token) uint64 {
+	h := uint64(0xcbf29ce484222325)
+	for _, t := range toks {
+		for _, b := range []byte(t.Surface(src)) {
+			if 'A' <= b && b <= 'Z' {
+				b += 'a' - 'A'
+			}
+			h = (h ^ uint64(b)) * 0x100000001b3
+		}
+		h = (h ^ ' ') * 0x100000001b3
+	}
+	return h
+}
