@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,10 +293,15 @@ func TestDuplicates(t *testing.T) {
 			{ID: "b", Source: "s", Title: "Tram", Content: edited},
 			{ID: "c", Source: "s", Title: "Bread", Content: "Flour, water, yeast and salt make a simple loaf of bread at home."},
 		}, []models.Group{{Kind: "duplicate", IDs: []string{"a", "b"}}}, map[string]string{"b": "a"}},
-		{"different wording is no duplicate", []models.Article{
+		{"different wording is no duplicate, but the same story", []models.Article{
 			{ID: "a", Source: "s", Title: "Tram", Content: story},
 			{ID: "b", Source: "s", Title: "Tram", Content: rewritten},
-		}, []models.Group{}, map[string]string{}},
+		}, []models.Group{{Kind: "same_story", IDs: []string{"a", "b"}}}, map[string]string{}},
+		{"rewritten coverage is the same story, not a duplicate", []models.Article{
+			{ID: "a", Source: "s", Title: "Council votes to expand the tram network to the northern suburbs", Content: story},
+			{ID: "b", Source: "t", Title: "Tram network to reach the northern suburbs, council decides", Content: rewritten},
+			{ID: "c", Source: "s", Title: "Bread", Content: "Flour, water, yeast and salt make a simple loaf of bread at home."},
+		}, []models.Group{{Kind: "same_story", IDs: []string{"a", "b"}}}, map[string]string{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -482,4 +488,53 @@ func TestArticleKeyphrasesDoNotRepeatThemselves(t *testing.T) {
 	assert.Contains(t, kws, "feed forward layers")
 	assert.NotContains(t, kws, "feed forward layers cost", "a verb after a plural ends the phrase")
 	assert.NotContains(t, kws, "dominates memory")
+}
+
+func TestSameStory(t *testing.T) {
+	// A query-retrieved set: every article is about long-context attention,
+	// so the topic's words are everywhere and must not make a story.
+	bg := func(id, title, content string) models.Article {
+		return models.Article{ID: id, Source: "feed", Title: title, Content: content}
+	}
+	arts := []models.Article{
+		bg("wire", "Northwind Labs releases Kestrel, an open model with a million-token context",
+			"Northwind Labs on Tuesday released Kestrel, a 70-billion-parameter language model that reads up to one "+
+				"million tokens of context. The weights are published under the Apache licence. Kestrel mixes sliding-window "+
+				"attention with a few global layers, and Northwind says it scores 81.2 on the LongBench suite, ahead of every "+
+				"other open model. Training took eleven weeks on 4,096 accelerators in the company's Reykjavik data centre."),
+		bg("rewrite", "Kestrel: Northwind's open 70B model reads a million tokens",
+			"The Reykjavik start-up Northwind Labs has put out Kestrel, an open-weight model with 70 billion parameters and "+
+				"a context window of a million tokens, licensed under Apache 2.0. According to the company, Kestrel reaches 81.2 "+
+				"on LongBench, the best result for an open model, by combining windowed attention with a handful of global "+
+				"layers. It was trained for eleven weeks on 4,096 chips."),
+		bg("hn-link", "Northwind Labs releases Kestrel, an open model with a million-token context", ""),
+		bg("routing", "Learned routing for sparse attention over scientific documents",
+			"Fixed sparse attention patterns ignore the structure of long documents. We propose a routing layer that "+
+				"clusters queries and keys with online k-means and restricts attention to matching clusters, while section "+
+				"headings act as global tokens. On full-text scientific articles of up to 64k tokens, routing improves "+
+				"citation-aware question answering by 4.1 points over a sliding window of the same cost."),
+		bg("genome", "Strided sparse attention for long genomic sequences",
+			"Genomic sequences run to hundreds of thousands of bases, far beyond dense attention. We study strided and "+
+				"dilated sparse attention patterns for DNA language models and find that a stride matched to the codon "+
+				"period recovers most of the accuracy of dense attention on promoter prediction at a tenth of the memory. "+
+				"Long documents of text behave differently: there, a sliding window with global tokens wins."),
+		bg("kernels", "Block-sparse attention kernels for long documents",
+			"Sparse attention patterns promise linear cost in sequence length, but naive implementations mask a dense "+
+				"computation. Our kernels skip empty tiles of the attention matrix, and on documents of 32k tokens they run "+
+				"five times faster than dense attention with the same accuracy on long-document question answering."),
+		bg("survey", "A survey of efficient attention for long documents",
+			"Efficient attention for long documents comes in three families: sparse patterns such as sliding windows and "+
+				"global tokens, low-rank and kernel approximations, and recurrent or state-space alternatives. We compare "+
+				"them on question answering and summarisation of long documents and discuss when sparse attention pays off."),
+	}
+	rep := Analyze(&models.AnalysisRequest{Version: 1, Query: "sparse attention for long documents", Articles: arts})
+	var stories [][]string
+	for _, g := range rep.Groups {
+		require.Equal(t, models.GroupSameStory, g.Kind, "nothing here is a duplicate: %v", g.IDs)
+		ids := slices.Clone(g.IDs)
+		slices.Sort(ids)
+		stories = append(stories, ids)
+	}
+	assert.Equal(t, [][]string{{"hn-link", "rewrite", "wire"}}, stories,
+		"the rewritten coverage and the bare link are one story; papers on the same topic are not")
 }

@@ -11,7 +11,8 @@ import (
 
 // Near-duplicate detection: one-permutation MinHash over word shingles,
 // banded LSH to find candidate pairs in linear time, and the exact Jaccard
-// similarity of the shingle sets to confirm them.
+// similarity of the shingle sets to confirm them. Same-story groups add a
+// second signal for rewritten coverage (story.go).
 const (
 	shingleK = 3
 	mhBins   = 64
@@ -304,6 +305,16 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 	})
 	for k, key := range keys {
 		link(int(key>>32), int(key&0xffffffff), sims[k])
+	}
+	// Rewritten coverage of the same story: rare terms and titles.
+	idf := make([]float64, len(c.vocab))
+	for t, df := range c.df {
+		if df > 0 {
+			idf[t] = termIDF(n, df)
+		}
+	}
+	for _, pr := range storyPairs(c, idf) {
+		story.union(pr[0], pr[1])
 	}
 
 	// Canonical article of each duplicate group: the best ranked.

@@ -47,7 +47,7 @@ type setCand struct {
 
 // subPhrase returns the sub-phrase p[a:b] of a keyphrase of d, and whether it
 // could be a keyphrase itself: no number or one-letter word at an edge, a
-// plausible head noun at the end, not a generic noun alone.
+// plausible head noun at the end, not a generic noun alone, no word twice.
 func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
 	toks := d.toks[p.field][p.tok+a : p.tok+b]
 	src := d.text[p.field]
@@ -62,6 +62,11 @@ func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
 		lw := last.Surface(src)
 		if !headNoun(lw) || (len(toks) == 1 && genericNouns[strings.ToLower(lw)]) {
 			return phrase{}, false
+		}
+	}
+	for k := a + 1; k < b; k++ {
+		if slices.Contains(p.terms[a:k], p.terms[k]) {
+			return phrase{}, false // "very very", "lozeta lozeta": a stutter, not a phrase
 		}
 	}
 	s := phrase{n: b - a, field: p.field, tok: p.tok + a, inTitle: p.inTitle}

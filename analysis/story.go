@@ -1,0 +1,266 @@
+package analysis
+
+import (
+	"slices"
+
+	"github.com/research-cli/research/analysis/text"
+)
+
+// Rewritten coverage of one story shares few word shingles (each outlet
+// words it its own way), so MinHash over shingles rarely groups it. The
+// second signal compares what survives rewriting: the rare words (names,
+// numbers, the story's own terms) and the title's words, each weighted by
+// its idf in the set so that the words every article shares (the query's,
+// on a query-retrieved set) count for little. Candidate pairs come from an
+// inverted index over each article's rarest terms, with long posting lists
+// skipped, so the cost stays linear.
+const (
+	// storyIndexTerms is how many of an article's rarest shared terms are
+	// indexed to find candidate pairs.
+	storyIndexTerms = 8
+	// storyPosting is the longest posting list that yields pairs: a term
+	// in more articles than that is not rare enough to suggest a story.
+	storyPosting = 32
+	// storyTitle, storyTitleRare and storyRare are the thresholds: the
+	// idf-weighted Jaccard of the titles' stems with enough agreement of
+	// the rare terms, or a strong agreement of the rare terms alone.
+	storyTitle     = 0.5
+	storyTitleRare = 0.2
+	storyRare      = 0.5
+	// storyBodyWords is the shortest body whose rare terms are compared;
+	// below it (a link with a title only) the title decides alone, at
+	// storyTitleOnly.
+	storyTitleOnly = 0.65
+	storyBodyWords = 12
+	// storyHits is how many index terms a candidate must share (a title
+	// term counting two).
+	storyHits = 3
+	// storyTitleWords is how many title words two title-only articles must
+	// share.
+	storyTitleWords = 3
+)
+
+// sharedCount counts the terms two sorted term sets share.
+func sharedCount(a, b []uint32) int {
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			n++
+			i++
+			j++
+		}
+	}
+	return n
+}
+
+// storyProfile is what the second signal compares of one article.
+type storyProfile struct {
+	title []uint32 // distinct title terms, sorted
+	terms []uint32 // all its distinct terms, sorted (the doc's own slice)
+	index []uint32 // its rarest terms with df ≥ 2 and its title terms, to find candidates
+	body  bool     // whether the body is long enough to compare rare terms
+}
+
+func buildStoryProfiles(c *corpus) []storyProfile {
+	n := len(c.docs)
+	ps := make([]storyProfile, n)
+	parallel(n, func(_, i int) {
+		d := &c.docs[i]
+		p := &ps[i]
+		for _, t := range d.toks[fieldTitle] {
+			if !t.Is(text.FlagStop) && !t.Is(text.FlagNumeric) {
+				p.title = append(p.title, t.Term)
+			}
+		}
+		slices.Sort(p.title)
+		p.title = slices.Compact(p.title)
+		p.body = d.flen[fieldSummary]+d.flen[fieldContent] >= storyBodyWords
+		p.terms = d.terms
+		// The index terms: the storyIndexTerms rarest shared terms (df ≥ 2;
+		// ties by frequency in the article, then id), kept sorted by
+		// insertion, plus the shared title terms.
+		var idx [storyIndexTerms]int
+		m := 0
+		rarer := func(a, b int) bool {
+			ta, tb := d.terms[a], d.terms[b]
+			if c.df[ta] != c.df[tb] {
+				return c.df[ta] < c.df[tb]
+			}
+			if d.counts[a] != d.counts[b] {
+				return d.counts[a] > d.counts[b]
+			}
+			return ta < tb
+		}
+		for k, t := range d.terms {
+			if c.df[t] < 2 || (m == storyIndexTerms && !rarer(k, idx[m-1])) {
+				continue
+			}
+			if m < storyIndexTerms {
+				m++
+			}
+			pos := m - 1
+			for pos > 0 && rarer(k, idx[pos-1]) {
+				idx[pos] = idx[pos-1]
+				pos--
+			}
+			idx[pos] = k
+		}
+		for _, k := range idx[:m] {
+			p.index = append(p.index, d.terms[k])
+		}
+		for _, t := range p.title {
+			if c.df[t] >= 2 && !slices.Contains(p.index, t) {
+				p.index = append(p.index, t)
+			}
+		}
+	})
+	return ps
+}
+
+// weightedJaccard is the weighted Jaccard similarity of two sorted term
+// sets: each term weighs its idf among the other articles (shared, for one
+// both have: idf[t] counts the pair, shared[t] does not), so that sharing a
+// term does not by itself make it look common.
+func weightedJaccard(a, b []uint32, idf, shared []float64) float64 {
+	var inter, union float64
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			union += idf[a[i]]
+			i++
+		case i == len(a) || b[j] < a[i]:
+			union += idf[b[j]]
+			j++
+		default:
+			inter += shared[a[i]]
+			union += shared[a[i]]
+			i++
+			j++
+		}
+	}
+	if union == 0 {
+		return 0
+	}
+	return inter / union
+}
+
+// weightedOverlap is the weighted overlap coefficient of two sorted term
+// sets, weighted as in weightedJaccard: the shared weight over the smaller
+// set's weight, so that a short rewrite of a long article still matches.
+func weightedOverlap(a, b []uint32, idf, shared []float64) float64 {
+	var inter, ma, mb float64
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			ma += idf[a[i]]
+			i++
+		case i == len(a) || b[j] < a[i]:
+			mb += idf[b[j]]
+			j++
+		default:
+			inter += shared[a[i]]
+			ma += shared[a[i]]
+			mb += shared[a[i]]
+			i++
+			j++
+		}
+	}
+	if m := min(ma, mb); m > 0 {
+		return inter / m
+	}
+	return 0
+}
+
+// storyWeights are the term weights of the second signal: idf in the set,
+// and for a term two articles share, its idf among the others.
+type storyWeights struct{ idf, shared []float64 }
+
+// sameStory decides whether two articles cover the same story by the
+// second signal, and returns the title and rare-term similarities.
+func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
+	t := weightedJaccard(a.title, b.title, w.idf, w.shared)
+	if !a.body || !b.body {
+		// A title of one or two words ("Tram", "Weekly roundup") is not
+		// enough to tell a story by.
+		return t >= storyTitleOnly && sharedCount(a.title, b.title) >= storyTitleWords, t, 0
+	}
+	r := weightedOverlap(a.terms, b.terms, w.idf, w.shared)
+	return (t >= storyTitle && r >= storyTitleRare) || r >= storyRare, t, r
+}
+
+// storyPairs returns the pairs of articles (a < b) the second signal puts in
+// the same story, in order. Candidates share at least storyHits index terms (a
+// title term counting two) whose posting lists are short; dense per-worker counters find
+// them without a map.
+func storyPairs(c *corpus, idf []float64) [][2]int {
+	n := len(c.docs)
+	ps := buildStoryProfiles(c)
+	sw := &storyWeights{idf: idf, shared: make([]float64, len(idf))}
+	for t, df := range c.df {
+		if df >= 2 {
+			sw.shared[t] = termIDF(n, df-1)
+		}
+	}
+	post := map[uint32][]int32{}
+	for i := range ps {
+		for _, t := range ps[i].index {
+			post[t] = append(post[t], int32(i))
+		}
+	}
+	found := make([][]int32, n)
+	// hits[w][j] counts the index terms article j shares with the article
+	// worker w is on; dense, reset through touched.
+	hits := make([][]int32, numWorkers(n))
+	for w := range hits {
+		hits[w] = make([]int32, n)
+	}
+	touchedBufs := make([][]int32, numWorkers(n))
+	parallel(n, func(w, i int) {
+		hit, touched := hits[w], touchedBufs[w][:0]
+		for _, t := range ps[i].index {
+			l := post[t]
+			if len(l) > storyPosting {
+				continue
+			}
+			// A shared title term counts twice: titles are where a story
+			// names itself.
+			inc := int32(1)
+			if _, ok := slices.BinarySearch(ps[i].title, t); ok {
+				inc = 2
+			}
+			for _, j := range l {
+				if int(j) <= i {
+					continue
+				}
+				if hit[j] == 0 {
+					touched = append(touched, j)
+				}
+				hit[j] += inc
+			}
+		}
+		for _, j := range touched {
+			if hit[j] >= storyHits {
+				if ok, _, _ := sameStory(&ps[i], &ps[j], sw); ok {
+					found[i] = append(found[i], j)
+				}
+			}
+			hit[j] = 0
+		}
+		touchedBufs[w] = touched
+	})
+	var out [][2]int
+	for i, js := range found {
+		slices.Sort(js)
+		for _, j := range js {
+			out = append(out, [2]int{i, int(j)})
+		}
+	}
+	return out
+}
