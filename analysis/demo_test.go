@@ -1,9 +1,6 @@
 package analysis_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,55 +16,19 @@ import (
 // 0.6052 there, with coverage and proximity 0.9026; see docs/quality.md.
 const demoNDCG5Floor = 0.85
 
-// demoQrels are hand judgements of the demo request's articles.
-type demoQrels struct {
-	Query      string `json:"query"`
-	Judgements []struct {
-		ID    string  `json:"id"`
-		Title string  `json:"title"`
-		Grade float64 `json:"grade"`
-	} `json:"judgements"`
-}
-
 // loadDemo reads the demo request (a capture of `research demo`: a
 // query-retrieved set where every article is on-topic) and its judgements.
 func loadDemo(t testing.TB) (*models.AnalysisRequest, map[string]float64) {
 	t.Helper()
-	dir := filepath.Join("..", "testdata", "analysis")
-	raw, err := os.ReadFile(filepath.Join(dir, "demo-request.json"))
+	req, gains, err := eval.LoadDemo("..")
 	require.NoError(t, err)
-	var req models.AnalysisRequest
-	require.NoError(t, json.Unmarshal(raw, &req))
-	require.NoError(t, req.Validate())
-	raw, err = os.ReadFile(filepath.Join(dir, "demo-qrels.json"))
-	require.NoError(t, err)
-	var q demoQrels
-	require.NoError(t, json.Unmarshal(raw, &q))
-	require.Equal(t, req.Query, q.Query)
-	gains := map[string]float64{}
-	for _, j := range q.Judgements {
-		gains[j.ID] = j.Grade
-	}
-	require.Len(t, gains, len(req.Articles), "every demo article is judged")
-	return &req, gains
-}
-
-// shownRanking is the ranking as a reader sees it: duplicates folded into
-// their canonical article.
-func shownRanking(rep *models.AnalysisReport) []string {
-	var out []string
-	for _, r := range rep.Ranking {
-		if r.DuplicateOf == "" {
-			out = append(out, r.ID)
-		}
-	}
-	return out
+	return req, gains
 }
 
 func TestDemoRankingNDCG(t *testing.T) {
 	req, gains := loadDemo(t)
 	rep := analysis.Analyze(req)
-	ranked := shownRanking(rep)
+	ranked := eval.ShownRanking(rep)
 	n5, n10 := eval.NDCG(ranked, gains, 5), eval.NDCG(ranked, gains, 10)
 	t.Logf("demo set: nDCG@5 %.4f  nDCG@10 %.4f", n5, n10)
 	titles := map[string]string{}

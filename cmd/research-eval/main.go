@@ -12,6 +12,7 @@ import (
 	"github.com/research-cli/research/analysis/eval"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -29,10 +30,32 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("research-eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	corpusDir := fs.String("corpus", "", "the corpus directory (default: ../shared/corpus beside the module root)")
-	only := fs.String("only", "", "run one evaluation: keyphrases, summaries or ranking")
+	only := fs.String("only", "", "run one evaluation: demo, keyphrases, summaries or ranking")
 	every := fs.Int("every", 1, "ranking: evaluate every n-th judged query")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	want := func(name string) bool { return *only == "" || *only == name }
+	// The demo set is in the repository, so it runs without the corpus.
+	if want("demo") {
+		start := time.Now()
+		root, err := eval.ModuleRoot(".")
+		if err == nil {
+			var r eval.DemoResult
+			r, err = eval.Demo(root)
+			if err == nil {
+				fmt.Fprintf(stdout, "demo  research demo capture, %d articles, hand-judged 0-3 (%s)\n", r.Articles, since(start))
+				fmt.Fprintf(stdout, "  nDCG@5  analyzer %.4f   plain BM25 %.4f\n", r.NDCG5, r.BaseNDCG5)
+				fmt.Fprintf(stdout, "  nDCG@10 analyzer %.4f   plain BM25 %.4f\n", r.NDCG10, r.BaseNDCG10)
+				fmt.Fprintf(stdout, "  set keyphrases: %s\n", strings.Join(r.Keywords, " · "))
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "demo  skipped: %v\n", err)
+		}
+		if *only == "demo" {
+			return 0
+		}
 	}
 	dir := *corpusDir
 	if dir == "" {
@@ -46,7 +69,6 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "skipped: corpus not found at %s\n", dir)
 		return 0
 	}
-	want := func(name string) bool { return *only == "" || *only == name }
 	if want("keyphrases") {
 		start := time.Now()
 		r, err := eval.Keyphrases(dir)

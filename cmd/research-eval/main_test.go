@@ -32,3 +32,11 @@ func TestBadFlag(t *testing.T) {
 	var out, errb bytes.Buffer
 	assert.Equal(t, 2, run([]string{"--nope"}, &out, &errb))
 }
+
+func TestDemoRunsWithoutCorpus(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"--only", "demo", "--corpus", filepath.Join(t.TempDir(), "missing")}, &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	assert.Contains(t, out.String(), "nDCG@5  analyzer")
+	assert.Contains(t, out.String(), "sparse attention")
+}
