@@ -13,30 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/internal/corpus"
 	"github.com/research-cli/research/models"
 )
 
-// corpusDir finds ../shared/corpus/feeds next to the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
+// corpusDir is ../shared/corpus/feeds, or the test skips when it is absent.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	require.NoError(tb, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	feeds := filepath.Join(dir, "..", "shared", "corpus", "feeds")
-	if _, err := os.Stat(feeds); err != nil {
-		tb.Skipf("corpus absent: %v", err)
-	}
-	return feeds
+	return corpus.Require(tb, "feeds")
 }
 
 type corpusFile struct {

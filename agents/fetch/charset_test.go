@@ -13,28 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/research-cli/research/internal/corpus"
 )
 
-// corpusDir finds ../shared/corpus relative to the module root, or skips.
+// corpusDir is ../shared/corpus/<sub>, or the test skips when it is absent.
 func corpusDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "corpus", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("corpus absent: %s", p)
-	}
-	return p
+	return corpus.Require(t, sub)
 }
 
 func TestToUTF8MinifluxCorpus(t *testing.T) {

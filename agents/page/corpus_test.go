@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/html"
+
+	"github.com/research-cli/research/internal/corpus"
 )
 
 // The readability corpus: Mozilla's test pages with Readability.js's output.
@@ -38,24 +40,11 @@ type corpusCase struct {
 	}
 }
 
-// corpusDir finds ../shared/corpus/pages/readability next to the repository
-// root (the directory holding go.mod), or returns "" when it is absent.
+// corpusDir is ../shared/corpus/pages/readability, or "" when it is absent.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.Getwd()
-	require.NoError(tb, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "corpus", "pages", "readability")
-	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+	d, err := corpus.Dir("pages", "readability")
+	if err != nil {
 		return ""
 	}
 	return d
