@@ -120,6 +120,11 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.debug {
+		for _, st := range p.orch.PanicStacks() {
+			fmt.Fprintf(ios.Err, "--- recovered panic in an agent ---\n%s\n", st)
+		}
+	}
 	if o.debug && run.Analysis.StderrTail != "" {
 		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", run.Analysis.StderrTail)
 	}

@@ -86,6 +86,9 @@ type Run struct {
 // Orchestrator runs questions; build it with New.
 type Orchestrator struct {
 	opts Options
+
+	mu     sync.Mutex
+	panics []string // stacks of agent panics, for --debug
 }
 
 // New checks the options and returns an Orchestrator.
@@ -224,7 +227,9 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, keep fun
 			res.Error = fmt.Sprintf("internal error in the %s agent: %v", src.Kind, p)
 			res.ErrorKind = "internal"
 			arts = nil
-			debugStack = string(debug.Stack())
+			o.mu.Lock()
+			o.panics = append(o.panics, fmt.Sprintf("source %s: %v\n%s", src.Name, p, debug.Stack()))
+			o.mu.Unlock()
 		}
 	}()
 
@@ -252,11 +257,12 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, keep fun
 	return res, kept
 }
 
-// debugStack keeps the last agent panic's stack for --debug.
-var debugStack string
-
-// LastPanicStack returns the stack of the last agent panic, for --debug output.
-func LastPanicStack() string { return debugStack }
+// PanicStacks returns the stacks of the agent panics recovered so far, for --debug.
+func (o *Orchestrator) PanicStacks() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.panics...)
+}
 
 // describe turns a source's error into one line and a kind. The line does not
 // repeat the source's name (the report prints it) and names the URL on a timeout.

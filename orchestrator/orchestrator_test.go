@@ -112,6 +112,8 @@ func TestFanOutKeepsHealthySourcesAndNamesBrokenOnes(t *testing.T) {
 	assert.Contains(t, byName["bad"].Error, "HTTP 500")
 	assert.Equal(t, "http_5xx", byName["bad"].ErrorKind)
 	assert.Contains(t, byName["boom"].Error, "internal error in the hackernews agent: bug")
+	require.Len(t, o.PanicStacks(), 1)
+	assert.Contains(t, o.PanicStacks()[0], "source boom: bug")
 	assert.Len(t, run.Result.Articles, 3)
 	assert.Equal(t, 3, run.Fetch.Failed)
 	assert.Nil(t, run.Result.Analysis, "no analyzer configured")
