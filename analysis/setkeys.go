@@ -234,9 +234,17 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 // case-folded surface form of its first occurrence there (as a hash, with
 // the place it is at) so that the set's list can show the most common form.
 func articlesWith(c *corpus, ps []phrase) [][]occurrence {
-	first := map[uint32][]int{}
-	for k := range ps {
-		first[ps[k].terms[0]] = append(first[ps[k].terms[0]], k)
+	// head[term] is the first phrase starting with term, next[k] the next
+	// one after phrase k (-1 ends): a dense lookup per token, no map.
+	head := make([]int32, len(c.vocab))
+	for t := range head {
+		head[t] = -1
+	}
+	next := make([]int32, len(ps))
+	for k := len(ps) - 1; k >= 0; k-- {
+		t := ps[k].terms[0]
+		next[k] = head[t]
+		head[t] = int32(k)
 	}
 	has := make([][]occurrence, len(c.docs))
 	parallel(len(c.docs), func(_, i int) {
@@ -245,7 +253,7 @@ func articlesWith(c *corpus, ps []phrase) [][]occurrence {
 		for f := range numFields {
 			toks := d.toks[f]
 			for t := range toks {
-				for _, k := range first[toks[t].Term] {
+				for k := head[toks[t].Term]; k >= 0; k = next[k] {
 					p := &ps[k]
 					if h[k].surface != 0 || t+p.n > len(toks) {
 						continue
