@@ -16,7 +16,7 @@ import (
 )
 
 // Version is the analyzer's version, printed by research-analyze --version.
-const Version = "0.2.0"
+const Version = "0.3.0"
 
 // wordsPerMinute is the reading speed behind stats.reading_minutes.
 const wordsPerMinute = 230
