@@ -78,7 +78,8 @@ func Write(w io.Writer, r *models.Result, opts Options) error {
 type view struct {
 	r         *models.Result
 	items     []item
-	hidden    int // articles beyond the limit
+	listed    []item
+	hidden    int // articles not listed
 	cite      map[string]int
 	summary   []citedSentence
 	keyphrase []string
@@ -156,12 +157,11 @@ func newView(r *models.Result, limit int) *view {
 			v.cite[d.ID] = i + 1
 		}
 	}
-	if len(v.items) > limit {
-		v.hidden = len(v.items) - limit
-	}
+	cited := map[int]bool{}
 	if an := r.Analysis; an != nil {
 		for _, s := range an.Summary {
 			n := v.cite[s.ArticleID]
+			cited[n] = true
 			v.summary = append(v.summary, citedSentence{text: s.Text, n: n})
 		}
 		for _, k := range an.Keywords {
@@ -169,15 +169,19 @@ func newView(r *models.Result, limit int) *view {
 		}
 	}
 	_ = byID
+	// The first limit articles are listed, and any later one the summary cites,
+	// so that every citation can be followed.
+	for _, it := range v.items {
+		if it.n <= limit || cited[it.n] {
+			v.listed = append(v.listed, it)
+		}
+	}
+	v.hidden = len(v.items) - len(v.listed)
 	return v
 }
 
-func (v *view) shown() []item {
-	if v.hidden > 0 {
-		return v.items[:len(v.items)-v.hidden]
-	}
-	return v.items
-}
+// shown is the articles the report lists, in ranking order.
+func (v *view) shown() []item { return v.listed }
 
 // sourceLabel is the one-line provenance of an article: source, points, date, score.
 func (v *view) meta(it item) string {
@@ -191,7 +195,7 @@ func (v *view) meta(it item) string {
 		parts = append(parts, a.Published.UTC().Format(dateLayout(a.Published, v.r.GeneratedAt)))
 	}
 	if it.hasScore {
-		parts = append(parts, fmt.Sprintf("%.1f", it.score))
+		parts = append(parts, fmt.Sprintf("%.2f", it.score))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -111,6 +111,20 @@ func TestDegradedStillListsArticlesNewestFirstOrder(t *testing.T) {
 	}
 }
 
+func TestCitedArticlesAreListedBeyondTheLimit(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, sampleResult(true), Options{Format: Text, Limit: 1}))
+	out := buf.String()
+	assert.Contains(t, out, "   1  Longformer")
+	assert.Contains(t, out, "   2  Why your LLM", "article 2 is cited by the summary")
+	r := sampleResult(true)
+	r.Analysis.Summary = r.Analysis.Summary[:1]
+	buf.Reset()
+	require.NoError(t, Write(&buf, r, Options{Format: Text, Limit: 1}))
+	assert.NotContains(t, buf.String(), "Why your LLM")
+	assert.Contains(t, buf.String(), "… and 1 more")
+}
+
 func TestHTMLEscapes(t *testing.T) {
 	r := sampleResult(true)
 	r.Articles[0].URL = "javascript:alert(1)"

@@ -69,7 +69,12 @@ func writeText(w io.Writer, v *view, opts Options) error {
 	} else {
 		fmt.Fprintf(b, "\nNo articles found.\n")
 	}
+	prev := 0
 	for _, it := range v.shown() {
+		if it.n > prev+1 {
+			fmt.Fprintf(b, "   …\n")
+		}
+		prev = it.n
 		meta := v.meta(it)
 		avail := width - 6 - utf8.RuneCountInString(meta) - 2
 		if avail < 30 {
