@@ -336,3 +336,51 @@ func TestSourcesCheckListAndImport(t *testing.T) {
 	assert.Contains(t, r.stdout, "go-blog")
 	assert.Contains(t, r.stdout, "ml-weekly-2", "a taken name is made unique")
 }
+
+// TestMisbehavingSourcesEachGetOneClearError runs healthy and misbehaving
+// sources together: each misbehaving one becomes one named error within its
+// deadline and the healthy ones arrive complete.
+func TestMisbehavingSourcesEachGetOneClearError(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{})
+	require.NoError(t, err)
+	defer srv.Close()
+
+	var b strings.Builder
+	b.WriteString("http:\n  cache: \"off\"\n  retries: 0\nlimits:\n  source_timeout: 1s\n  enrich_pages: 0\nsources:\n")
+	healthy := srv.Sources(models.KindHackerNews, models.KindArxiv, models.KindWikipedia)
+	for _, s := range append(healthy, srv.MisbehavingSources()...) {
+		fmt.Fprintf(&b, "  - {name: %q, kind: %q, url: %q}\n", s.Name, s.Kind, s.URL)
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(b.String()), 0o644))
+
+	start := time.Now()
+	r := research(t, ctx, "--config", cfg, "--format", "json", fixtureserver.Question)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Less(t, time.Since(start), 15*time.Second, "a slow source costs its own deadline, not more")
+	var res models.Result
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &res))
+
+	want := map[string]string{ // source -> error kind
+		fixtureserver.RouteSlow:      "timeout",
+		fixtureserver.RouteBroken:    "http_5xx",
+		fixtureserver.RouteMalformed: "malformed",
+		fixtureserver.RouteNotFeed:   "not_a_feed",
+		fixtureserver.RouteEmpty:     "empty",
+	}
+	for _, s := range res.Sources {
+		if kind, bad := want[s.Name]; bad {
+			assert.Equal(t, kind, s.ErrorKind, "%s: %s", s.Name, s.Error)
+			assert.NotEmpty(t, s.Error)
+			assert.NotContains(t, s.Error, "\n")
+			assert.LessOrEqual(t, s.ElapsedMS, int64(3000), s.Name)
+			continue
+		}
+		assert.Empty(t, s.Error, s.Name)
+		assert.Positive(t, s.Kept, s.Name)
+	}
+	assert.Len(t, res.Sources, len(healthy)+len(want))
+	require.NotNil(t, res.Analysis)
+}
