@@ -11,8 +11,8 @@ import "time"
 type Article struct {
 	ID        string    `json:"id"`
 	Source    string    `json:"source"`
-	URL       string    `json:"url,omitempty"`
-	Title     string    `json:"title,omitempty"`
+	URL       string    `json:"url"`
+	Title     string    `json:"title"`
 	Author    string    `json:"author,omitempty"`
 	Published time.Time `json:"published,omitzero"`
 	Summary   string    `json:"summary,omitempty"`

@@ -64,6 +64,10 @@ func (o *AnalysisOptions) Resolve() ResolvedOptions {
 	return r
 }
 
+// MaxOption bounds every numeric option: more keywords or summary sentences
+// than this is never useful and would only invite overflow.
+const MaxOption = 10000
+
 // ErrInvalidRequest marks a request that breaks the contract.
 var ErrInvalidRequest = errors.New("invalid request")
 
@@ -86,13 +90,19 @@ func (r *AnalysisRequest) Validate() error {
 		seen[a.ID] = i
 	}
 	if o := r.Options; o != nil {
-		for name, v := range map[string]*int{
-			"max_keywords":          o.MaxKeywords,
-			"max_summary_sentences": o.MaxSummarySentences,
-			"max_article_keywords":  o.MaxArticleKeywords,
+		for _, opt := range []struct {
+			name string
+			v    *int
+		}{
+			{"max_keywords", o.MaxKeywords},
+			{"max_summary_sentences", o.MaxSummarySentences},
+			{"max_article_keywords", o.MaxArticleKeywords},
 		} {
-			if v != nil && *v < 0 {
-				return fmt.Errorf("%w: options.%s is %d, must not be negative", ErrInvalidRequest, name, *v)
+			if opt.v == nil {
+				continue
+			}
+			if *opt.v < 0 || *opt.v > MaxOption {
+				return fmt.Errorf("%w: options.%s is %d, must be between 0 and %d", ErrInvalidRequest, opt.name, *opt.v, MaxOption)
 			}
 		}
 	}

@@ -26,6 +26,8 @@ func TestValidate(t *testing.T) {
 		{"missing source", AnalysisRequest{Version: 1, Articles: []Article{{ID: "x"}}}, `articles[0] (id "x"): source is required`},
 		{"duplicate id", AnalysisRequest{Version: 1, Articles: []Article{ok, ok}}, `articles[1]: id "a" already used by articles[0]`},
 		{"negative option", AnalysisRequest{Version: 1, Options: &AnalysisOptions{MaxKeywords: intp(-1)}}, "options.max_keywords is -1"},
+		{"huge option", AnalysisRequest{Version: 1, Options: &AnalysisOptions{MaxSummarySentences: intp(1 << 60)}}, "options.max_summary_sentences is 1152921504606846976, must be between 0 and 10000"},
+		{"first bad option in a fixed order", AnalysisRequest{Version: 1, Options: &AnalysisOptions{MaxKeywords: intp(-1), MaxSummarySentences: intp(-2), MaxArticleKeywords: intp(-3)}}, "options.max_keywords is -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +52,7 @@ func TestResolveDefaults(t *testing.T) {
 func TestArticleJSONOmitsEmptyOptionalFields(t *testing.T) {
 	data, err := json.Marshal(Article{ID: "a", Source: "s"})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"id":"a","source":"s"}`, string(data))
+	assert.JSONEq(t, `{"id":"a","source":"s","url":"","title":""}`, string(data), "url and title are always present, as the contract shows")
 
 	var a Article
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"a","source":"s","published":"2026-11-20T10:00:00Z","unknown":1}`), &a))
