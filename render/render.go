@@ -57,13 +57,15 @@ func Write(w io.Writer, r *models.Result, opts Options) error {
 	if opts.Limit <= 0 {
 		opts.Limit = 15
 	}
-	v := newView(r, opts.Limit)
 	switch opts.Format {
 	case JSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(r)
+	}
+	v := newView(sanitized(r), opts.Limit)
+	switch opts.Format {
 	case Markdown:
 		return writeMarkdown(w, v, opts)
 	case HTML:

@@ -125,6 +125,24 @@ func TestCitedArticlesAreListedBeyondTheLimit(t *testing.T) {
 	assert.Contains(t, buf.String(), "… and 1 more")
 }
 
+func TestTerminalEscapesAreStripped(t *testing.T) {
+	r := sampleResult(true)
+	r.Articles[0].Title = "Evil \x1b[2J\x1b[31mRED\x1b]0;pwned\x07 title\u009b"
+	r.Analysis.Summary[0].Text = "A sentence\x1b[8m hidden."
+	r.Analysis.Keywords[0].Phrase = "kw\x7f"
+	r.Sources[2].Error = "timeout\x1b[1A"
+	for _, f := range []Format{Text, Markdown, HTML} {
+		var buf bytes.Buffer
+		require.NoError(t, Write(&buf, r, Options{Format: f}))
+		out := buf.String()
+		for _, bad := range []string{"\x1b", "\x07", "\x7f", "\u009b"} {
+			assert.NotContains(t, out, bad, "format %s", f)
+		}
+		assert.Contains(t, out, "pwned title", "format %s: the text stays readable", f)
+	}
+	assert.Equal(t, "Evil \x1b[2J\x1b[31mRED\x1b]0;pwned\x07 title\u009b", r.Articles[0].Title, "the caller's result is not modified")
+}
+
 func TestHTMLEscapes(t *testing.T) {
 	r := sampleResult(true)
 	r.Articles[0].URL = "javascript:alert(1)"
