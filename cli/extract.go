@@ -9,6 +9,7 @@ import (
 
 	"github.com/research-cli/research/agents/page"
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/render"
 )
 
 func newExtract(ios IO) *cobra.Command {
@@ -66,7 +67,7 @@ the article: as text, or with --format json as {"url","title","byline","publishe
 				}
 				b.WriteString("\n")
 			}
-			_, err = fmt.Fprint(ios.Out, strings.TrimRight(b.String(), "\n")+"\n")
+			_, err = fmt.Fprint(ios.Out, render.Safe(strings.TrimRight(b.String(), "\n"))+"\n")
 			return err
 		},
 	}

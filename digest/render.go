@@ -22,11 +22,11 @@ func Write(w io.Writer, d *Digest, f render.Format) error {
 		enc.SetEscapeHTML(false)
 		err = enc.Encode(d)
 	case render.Markdown:
-		_, err = io.WriteString(w, markdown(d))
+		_, err = io.WriteString(w, render.Safe(markdown(d)))
 	case render.HTML:
 		err = page.Execute(w, htmlView(d))
 	case render.Text, "":
-		_, err = io.WriteString(w, text(d))
+		_, err = io.WriteString(w, render.Safe(text(d)))
 	default:
 		return fmt.Errorf("digest: unknown format %q", f)
 	}

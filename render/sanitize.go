@@ -6,6 +6,11 @@ import (
 	"github.com/research-cli/research/models"
 )
 
+// Safe drops the characters that let text from the network drive a terminal:
+// C0 controls (but tab and newline), DEL and C1 controls. Use it on any text
+// built from fetched data before it reaches a terminal.
+func Safe(s string) string { return safe(s) }
+
 // safe drops the characters that let text from the network drive a terminal:
 // C0 controls (but tab and newline), DEL and C1 controls, which start escape
 // sequences (clear the screen, set the window title, fake a prompt).
