@@ -23,6 +23,8 @@ import (
 type Config struct {
 	// Path is the file the config was read from, "" for built-in defaults.
 	Path string `yaml:"-"`
+	// lines maps a field path ("sources[2].kind") to its line in the file.
+	lines map[string]int
 
 	Feeds    Feeds           `yaml:"feeds"`
 	Sources  []models.Source `yaml:"sources"`
@@ -183,13 +185,61 @@ func (c *Config) decode(name string, data []byte) error {
 	if err := dec.Decode(c); err != nil {
 		return fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err == nil {
+		c.lines = map[string]int{}
+		recordLines(&doc, "", c.lines)
+	}
 	return nil
+}
+
+// recordLines walks a YAML tree and notes the line of every key and item.
+func recordLines(n *yaml.Node, path string, out map[string]int) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			recordLines(c, path, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			out[p] = n.Content[i].Line
+			recordLines(n.Content[i+1], p, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			out[p] = c.Line
+			recordLines(c, p, out)
+		}
+	}
+}
+
+// lineOf is the line of field in the file, or of its nearest parent that is
+// there; 0 when the field came from the defaults.
+func (c *Config) lineOf(field string) int {
+	for f := field; f != ""; {
+		if l, ok := c.lines[f]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return 0
 }
 
 // Problem is one thing wrong with a config, phrased for a person.
 type Problem struct {
 	Field string
 	Msg   string
+	// Line is where the field is in the file, 0 when it is not there.
+	Line int
 }
 
 // ValidationError lists every problem of a config at once.
@@ -206,7 +256,11 @@ func (e *ValidationError) Error() string {
 	}
 	fmt.Fprintf(&b, "config %s:", where)
 	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Msg)
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "\n  line %d: %s: %s", p.Line, p.Field, p.Msg)
+		} else {
+			fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Msg)
+		}
 	}
 	return b.String()
 }
@@ -215,7 +269,10 @@ func (e *ValidationError) Error() string {
 func (c *Config) Validate() error {
 	var ps []Problem
 	add := func(field, format string, args ...any) {
-		ps = append(ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...)})
+		ps = append(ps, Problem{Field: field, Msg: fmt.Sprintf(format, args...), Line: c.lineOf(field)})
+	}
+	if len(c.Sources) == 0 {
+		add("sources", "no sources configured: list at least one (see research sources list for the defaults)")
 	}
 	names := map[string]int{}
 	for i, s := range c.Sources {
@@ -250,14 +307,14 @@ func (c *Config) Validate() error {
 	if c.Limits.SourceTimeout <= 0 {
 		add("limits.source_timeout", "must be positive (for example 10s)")
 	}
-	if c.Limits.Parallel < 1 {
-		add("limits.parallel", "must be at least 1")
+	if c.Limits.Parallel < 1 || c.Limits.Parallel > 1024 {
+		add("limits.parallel", "must be between 1 and 1024")
 	}
-	if c.Limits.MaxResults < 1 {
-		add("limits.max_results", "must be at least 1")
+	if c.Limits.MaxResults < 1 || c.Limits.MaxResults > 1000 {
+		add("limits.max_results", "must be between 1 and 1000")
 	}
-	if c.Limits.EnrichPages < 0 {
-		add("limits.enrich_pages", "must not be negative")
+	if c.Limits.EnrichPages < 0 || c.Limits.EnrichPages > 1000 {
+		add("limits.enrich_pages", "must be between 0 and 1000")
 	}
 	if c.Limits.PageTimeout <= 0 {
 		add("limits.page_timeout", "must be positive")
@@ -265,26 +322,29 @@ func (c *Config) Validate() error {
 	if c.Analyzer.Timeout <= 0 {
 		add("analyzer.timeout", "must be positive (for example 15s)")
 	}
-	if c.Analyzer.MemoryLimitMB < 64 {
-		add("analyzer.memory_limit_mb", "must be at least 64")
+	if c.Analyzer.MemoryLimitMB < 64 || c.Analyzer.MemoryLimitMB > 1<<20 {
+		add("analyzer.memory_limit_mb", "must be between 64 and 1048576 (1 TiB)")
 	}
-	if c.Analyzer.MaxKeywords < 0 {
-		add("analyzer.max_keywords", "must not be negative")
+	if c.Analyzer.MaxKeywords < 0 || c.Analyzer.MaxKeywords > models.MaxOption {
+		add("analyzer.max_keywords", "must be between 0 and %d", models.MaxOption)
 	}
-	if c.Analyzer.MaxSummary < 0 {
-		add("analyzer.max_summary_sentences", "must not be negative")
+	if c.Analyzer.MaxSummary < 0 || c.Analyzer.MaxSummary > models.MaxOption {
+		add("analyzer.max_summary_sentences", "must be between 0 and %d", models.MaxOption)
 	}
-	if c.HTTP.MaxBodyMB < 1 {
-		add("http.max_body_mb", "must be at least 1")
+	if c.HTTP.MaxBodyMB < 1 || c.HTTP.MaxBodyMB > 4096 {
+		add("http.max_body_mb", "must be between 1 and 4096")
 	}
-	if c.HTTP.PerHostParallel < 1 {
-		add("http.per_host_parallel", "must be at least 1")
+	if c.HTTP.PerHostParallel < 1 || c.HTTP.PerHostParallel > 64 {
+		add("http.per_host_parallel", "must be between 1 and 64")
 	}
-	if c.HTTP.Retries < 0 {
-		add("http.retries", "must not be negative")
+	if c.HTTP.PerHostInterval < 0 {
+		add("http.per_host_interval", "must not be negative")
 	}
-	if c.Digest.MaxItems < 1 {
-		add("digest.max_items", "must be at least 1")
+	if c.HTTP.Retries < 0 || c.HTTP.Retries > 10 {
+		add("http.retries", "must be between 0 and 10")
+	}
+	if c.Digest.MaxItems < 1 || c.Digest.MaxItems > 1000 {
+		add("digest.max_items", "must be between 1 and 1000")
 	}
 	for i, t := range c.Digest.Topics {
 		if strings.TrimSpace(t) == "" {

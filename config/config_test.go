@@ -75,13 +75,23 @@ sources:
   - name: a
     kind: feed
 `,
-			wantErr: []string{`sources[0].kind: "gopher" is not one of`, `sources[0].url: "ftp://x" is not an http(s) URL`,
-				`sources[1].name: "a" is already used by sources[0]`, "sources[1].url: is required for a feed"},
+			wantErr: []string{`line 4: sources[0].kind: "gopher" is not one of`, `line 5: sources[0].url: "ftp://x" is not an http(s) URL`,
+				`line 6: sources[1].name: "a" is already used by sources[0]`, "line 6: sources[1].url: is required for a feed"},
+		},
+		{
+			name:    "no sources",
+			yaml:    "sources: []\n",
+			wantErr: []string{"line 1: sources: no sources configured"},
+		},
+		{
+			name:    "numbers that would overflow",
+			yaml:    "analyzer:\n  memory_limit_mb: 9000000000000\n  max_keywords: 800000000000000000\nhttp:\n  max_body_mb: 99999999999\n",
+			wantErr: []string{"line 2: analyzer.memory_limit_mb: must be between", "line 3: analyzer.max_keywords: must be between 0 and 10000", "line 5: http.max_body_mb"},
 		},
 		{
 			name:    "bad limits",
 			yaml:    "limits:\n  parallel: 0\n  fetch_timeout: -1s\n",
-			wantErr: []string{"limits.parallel: must be at least 1", "limits.fetch_timeout: must be positive"},
+			wantErr: []string{"line 2: limits.parallel: must be between 1 and 1024", "limits.fetch_timeout: must be positive"},
 		},
 	}
 	for _, tt := range tests {
@@ -164,6 +174,6 @@ func TestMarshalRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	c, err := Parse("rt", data)
 	require.NoError(t, err)
-	c.Path = ""
+	c.Path, c.lines = "", nil
 	assert.Equal(t, Default(), c)
 }
