@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -52,7 +53,7 @@ func (s IO) env(k string) (string, bool) {
 
 // colour is allowed on a terminal unless NO_COLOR is set.
 func (s IO) colour(tty bool) bool {
-	if _, no := s.env("NO_COLOR"); no {
+	if v, _ := s.env("NO_COLOR"); v != "" { // no-color.org: only a non-empty value disables colour
 		return false
 	}
 	if v, _ := s.env("TERM"); v == "dumb" {
@@ -120,6 +121,14 @@ Try it offline first:  research demo`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, d := range []struct {
+				name string
+				v    time.Duration
+			}{{"timeout", opts.timeout}, {"analysis-timeout", opts.analysisTimeout}} {
+				if cmd.Flags().Changed(d.name) && d.v <= 0 {
+					return usageError{fmt.Errorf("--%s %s: must be positive (for example 10s)", d.name, d.v)}
+				}
+			}
 			opts.question = strings.TrimSpace(strings.Join(args, " "))
 			if opts.question == "" {
 				return usageError{errors.New("the question is empty")}

@@ -149,7 +149,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 		n.printf("\nTry: research demo --inject hang      (the analyzer hangs: killed at the timeout, empty analysis)\n")
 		n.printf("     research demo --inject crash     (the analyzer crashes: the run still succeeds)\n")
 		n.printf("     research demo --inject garbage   (the analyzer prints garbage: rejected, never half-trusted)\n")
-		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the group is killed)\n")
+		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the report still arrives at once)\n")
 	}
 	return nil
 }
@@ -257,6 +257,11 @@ func (n *narrator) isolation(run *orchestrator.Run, iso isolation.Config, inject
 	if what == "" {
 		what = fmt.Sprintf("%d articles", len(run.Result.Articles))
 	}
+	if o.Degraded != nil && o.Degraded.Reason == models.ReasonStartFailed {
+		n.printf("\n%s %s could not be handed over: %s\n", n.bold("3. Isolation:"), what, st.Yellow(o.Degraded.Detail))
+		n.printf("   no child ran; the run goes on with an empty analysis and all %d articles\n", len(run.Result.Articles))
+		return
+	}
 	n.printf("\n%s %s piped to %s, pid %d", n.bold("3. Isolation:"), what, baseName(o.Path), o.PID)
 	if inject != "none" {
 		n.printf(" (a stand-in that will misbehave: --inject %s)", inject)
@@ -265,11 +270,22 @@ func (n *narrator) isolation(run *orchestrator.Run, iso isolation.Config, inject
 	if o.Degraded == nil {
 		n.printf("   report back in %s; the child exited 0; its own process group, %s hard timeout, %d MiB memory cap\n",
 			o.Elapsed.Round(time.Millisecond), effectiveTimeout(iso), iso.MemoryLimit>>20)
+		if inject == "fork" {
+			n.printf("   the child left a grandchild holding its stdout; the group was killed when the child exited,\n")
+			n.printf("   so the run did not wait for it and nothing was left running\n")
+		}
 		return
 	}
 	n.printf("   %s after %s: %s\n", st.Yellow("the analysis failed ("+o.Degraded.Reason+")"), o.Elapsed.Round(time.Millisecond), o.Degraded.Detail)
-	n.printf("   the child's whole process group was killed; the run goes on with an empty analysis and all %d articles\n",
-		len(run.Result.Articles))
+	switch o.Degraded.Reason {
+	case models.ReasonTimeout:
+		n.printf("   the child's whole process group was killed at the deadline;")
+	case models.ReasonCrashed:
+		n.printf("   the child died (its process group was cleaned up);")
+	default:
+		n.printf("   the output was rejected, never half-trusted;")
+	}
+	n.printf(" the run goes on with an empty analysis and all %d articles\n", len(run.Result.Articles))
 }
 
 func effectiveTimeout(c isolation.Config) time.Duration {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/research-cli/research/models"
 )
 
 // misbehaveCmd is the hidden subcommand the demo runs in place of the analyzer
@@ -22,6 +25,10 @@ func newMisbehave(ios IO) *cobra.Command {
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var req models.AnalysisRequest
+			if err := json.NewDecoder(ios.In).Decode(&req); err != nil {
+				return err
+			}
 			_, _ = io.Copy(io.Discard, ios.In)
 			switch args[0] {
 			case "hang":
@@ -37,16 +44,28 @@ func newMisbehave(ios IO) *cobra.Command {
 				fmt.Fprint(ios.Out, `{"version": 1, "ranking": [ this is not JSON`)
 				return nil
 			case "fork":
-				// A grandchild inherits stdout and outlives this process unless the group is killed.
+				// A grandchild inherits stdout and would hold the pipe open after
+				// this process exits with a good report, unless the group is killed.
 				c := exec.Command("sleep", "600")
 				c.Stdout = os.Stdout
 				if err := c.Start(); err != nil {
 					return err
 				}
 				fmt.Fprintf(ios.Err, "misbehaving analyzer: left grandchild %d holding stdout\n", c.Process.Pid)
-				return nil
+				return json.NewEncoder(ios.Out).Encode(plainReport(&req))
 			}
 			return fmt.Errorf("unknown mode %q", args[0])
 		},
 	}
+}
+
+// plainReport is a valid report that ranks the articles in request order.
+func plainReport(req *models.AnalysisRequest) *models.AnalysisReport {
+	rep := models.NewEmptyReport(req.Query)
+	rep.Stats.Articles = len(req.Articles)
+	for i, a := range req.Articles {
+		rep.Ranking = append(rep.Ranking, models.RankedArticle{ID: a.ID, Score: float64(len(req.Articles) - i), Keywords: []string{}})
+		rep.Stats.BySource[a.Source]++
+	}
+	return rep
 }

@@ -78,7 +78,7 @@ func newSources(ios IO) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), r.Name, r.ElapsedMS, r.Error)
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%d items\n", st.Green("✓"), r.Name, r.ElapsedMS, r.Fetched)
+				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), r.Name, r.ElapsedMS, plural(r.Fetched, "item"))
 			}
 			if err := tw.Flush(); err != nil {
 				return err

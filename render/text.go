@@ -87,7 +87,9 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		}
 		fmt.Fprintf(b, "%4d  %s%s  %s\n", it.n, st.Bold(t), strings.Repeat(" ", pad), st.Dim(meta))
 		if len(it.keywords) > 0 {
-			fmt.Fprintf(b, "      %s\n", st.Cyan(strings.Join(it.keywords, ", ")))
+			for _, l := range wrap(strings.Join(it.keywords, ", "), width-6) {
+				fmt.Fprintf(b, "      %s\n", st.Cyan(l))
+			}
 		}
 		if it.a.URL != "" {
 			fmt.Fprintf(b, "      %s\n", st.Dim(it.a.URL))
