@@ -30,7 +30,10 @@ const paraBreak = '\x00'
 // Text turns an HTML fragment (or plain text with entities) into plain text:
 // tags removed, entities decoded, whitespace collapsed, and paragraphs (block
 // elements, or two line breaks in a row) separated by one blank line.
+// Terminal controls and escape sequences are removed (see StripControls),
+// both those in the fragment and those its entities decode to.
 func Text(fragment string) string {
+	fragment = StripControls(fragment)
 	if !strings.ContainsAny(fragment, "<&") {
 		return Collapse(fragment)
 	}
@@ -88,8 +91,9 @@ func Text(fragment string) string {
 
 // Collapse collapses runs of whitespace to single spaces within paragraphs and
 // keeps one blank line between paragraphs (text separated by an empty line).
+// Terminal controls and escape sequences are removed (see StripControls).
 func Collapse(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = StripControls(s) // also turns CR LF and lone CRs into LF
 	var paras []string
 	for _, p := range strings.Split(s, "\n") {
 		if strings.TrimSpace(p) == "" {
@@ -104,7 +108,9 @@ func Collapse(s string) string {
 func joinParagraphs(parts []string) string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
-		if f := strings.Fields(p); len(f) > 0 {
+		// Entities decode to controls after Text's first pass: strip again.
+		// paraBreak (NUL) has been split on already.
+		if f := strings.Fields(StripControls(p)); len(f) > 0 {
 			out = append(out, strings.Join(f, " "))
 		}
 	}
