@@ -26,8 +26,12 @@ const (
 	// members of a larger one are checked against their neighbour and the
 	// bucket's first member only, so a bucket of thousands stays linear.
 	fullBucket = 16
-	// minBodyWords is the shortest body whose hash marks exact duplicates.
-	minBodyWords = 8
+	// minNearDupTerms is how many distinct non-stop terms an article's text
+	// (title and body) needs before MinHash may call it a near duplicate.
+	// Below it, a few shared words are most of the text ("Comments" under
+	// six different titles, "Attention is (not) all you need"), so only an
+	// exactly equal URL or text counts.
+	minNearDupTerms = 10
 )
 
 // mix64 is the SplitMix64 finaliser: a fixed, well-mixed 64-bit hash.
@@ -40,19 +44,61 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-// bodyTokens are the words near-duplicate detection looks at: the summary
-// and content, or the title when there is no body.
+// bodyTokens are the words near-duplicate detection looks at: the title,
+// summary and content. The title always counts: feeds give many items one
+// boilerplate summary ("Comments"), and only the title tells them apart.
 func bodyTokens(d *doc, dst []text.Token) []text.Token {
+	dst = append(dst, d.toks[fieldTitle]...)
 	dst = append(dst, d.toks[fieldSummary]...)
 	dst = append(dst, d.toks[fieldContent]...)
-	if len(dst) == 0 {
-		dst = append(dst, d.toks[fieldTitle]...)
-	}
 	return dst
 }
 
+// nearDupEligible reports whether an article has enough distinctive text for
+// MinHash near-duplicate grouping (see minNearDupTerms).
+func nearDupEligible(d *doc) bool {
+	return len(d.terms) >= minNearDupTerms
+}
+
+// exactHash hashes the full normalised text (every word's stem, stop words
+// included, with a boundary between the title and the body), or returns 0
+// for an article with no words. Equal hashes mean equal text up to case,
+// punctuation, spacing and inflection.
+func exactHash(d *doc, terms []uint32) ([]uint32, uint64) {
+	return hashFields(d, fieldTitle, terms)
+}
+
+// bodyExactHash hashes the normalised body alone, for an article whose body
+// has enough distinctive text that the same body under another headline is
+// the same article; 0 otherwise.
+func bodyExactHash(d *doc, terms []uint32) ([]uint32, uint64) {
+	if !nearDupEligible(d) || d.flen[fieldSummary]+d.flen[fieldContent] < minNearDupTerms {
+		return terms, 0
+	}
+	return hashFields(d, fieldSummary, terms)
+}
+
+// hashFields hashes the stems of the fields from..numFields-1, see exactHash.
+func hashFields(d *doc, from int, terms []uint32) ([]uint32, uint64) {
+	terms = terms[:0]
+	for f := from; f < numFields; f++ {
+		if f == fieldSummary {
+			terms = append(terms, ^uint32(0)) // title | body
+		}
+		for _, t := range d.toks[f] {
+			terms = append(terms, t.Term)
+		}
+	}
+	if len(terms) <= 1 && from == fieldTitle || len(terms) == 0 {
+		return terms, 0
+	}
+	return terms, hashTerms(terms) | 1 // never 0, which means "none"
+}
+
 // shingles appends to dst the hashes of the shingles of shingleK
-// consecutive non-stop terms of body, in text order, repeats included.
+// consecutive non-stop terms of body, in text order, repeats included. A
+// text shorter than one shingle has none: a shorter shingle would let two
+// words decide.
 func shingles(body []text.Token, ids, dst []uint64) ([]uint64, []uint64) {
 	ids = ids[:0]
 	for _, t := range body {
@@ -60,10 +106,7 @@ func shingles(body []text.Token, ids, dst []uint64) ([]uint64, []uint64) {
 			ids = append(ids, uint64(t.Term))
 		}
 	}
-	if len(ids) == 0 {
-		return ids, dst
-	}
-	k := min(shingleK, len(ids))
+	const k = shingleK
 	for i := 0; i+k <= len(ids); i++ {
 		h := uint64(0x9e3779b97f4a7c15)
 		for _, id := range ids[i : i+k] {
@@ -189,6 +232,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 	n := len(c.docs)
 	sigs := make([][mhBins]uint64, n)
 	hasShingles := make([]bool, n)
+	textHash := make([]uint64, n)
 	bodyHash := make([]uint64, n)
 	type scratch struct {
 		body      []text.Token
@@ -199,17 +243,15 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 	parallel(n, func(w, i int) {
 		sc := &scratches[w]
 		d := &c.docs[i]
+		sc.termsOnly, textHash[i] = exactHash(d, sc.termsOnly)
+		sc.termsOnly, bodyHash[i] = bodyExactHash(d, sc.termsOnly)
+		if !nearDupEligible(d) {
+			return
+		}
 		sc.body = bodyTokens(d, sc.body[:0])
 		sc.ids, sc.hs = shingles(sc.body, sc.ids, sc.hs[:0])
 		hasShingles[i] = len(sc.hs) > 0
 		sigs[i] = signature(sc.hs)
-		if len(sc.body) >= minBodyWords && (len(d.toks[fieldSummary]) > 0 || len(d.toks[fieldContent]) > 0) {
-			sc.termsOnly = sc.termsOnly[:0]
-			for _, t := range sc.body {
-				sc.termsOnly = append(sc.termsOnly, t.Term)
-			}
-			bodyHash[i] = hashTerms(sc.termsOnly) | 1 // never 0, which means "none"
-		}
 	})
 
 	dup := newUnionFind(n)
@@ -222,10 +264,18 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 			story.union(a, b)
 		}
 	}
-	// Exact duplicates: the same canonical URL or the same normalised body.
+	// Exact duplicates: the same canonical URL or the same normalised text.
 	byURL := map[string]int{}
+	byText := map[uint64]int{}
 	byBody := map[uint64]int{}
 	for i := range n {
+		if h := textHash[i]; h != 0 {
+			if j, ok := byText[h]; ok {
+				link(j, i, 1)
+			} else {
+				byText[h] = i
+			}
+		}
 		if cu := canonicalURL(arts[i].URL); cu != "" {
 			if j, ok := byURL[cu]; ok {
 				link(j, i, 1)

@@ -38,6 +38,14 @@ const (
 	// storyTitleWords is how many title words two title-only articles must
 	// share.
 	storyTitleWords = 3
+	// storyTitleExact is the Jaccard similarity of every word of two titles
+	// (stop words and numbers included) that an article with a short body
+	// needs: "Why Rust async runtimes?" is not "Rust async runtimes", nor
+	// "Attention is not all you need" "Attention is all you need".
+	storyTitleExact = 0.9
+	// storyBodyAgree is the share of a short body's distinct terms the other
+	// article must have for the bodies to agree.
+	storyBodyAgree = 0.8
 )
 
 // sharedCount counts the terms two sorted term sets share.
@@ -60,10 +68,12 @@ func sharedCount(a, b []uint32) int {
 
 // storyProfile is what the second signal compares of one article.
 type storyProfile struct {
-	title []uint32 // distinct title terms, sorted
-	terms []uint32 // all its distinct terms, sorted (the doc's own slice)
-	index []uint32 // its rarest terms with df ≥ 2 and its title terms, to find candidates
-	body  bool     // whether the body is long enough to compare rare terms
+	title    []uint32 // distinct title terms, sorted
+	titleAll []uint32 // distinct title terms with stop words and numbers, sorted
+	terms    []uint32 // all its distinct terms, sorted (the doc's own slice)
+	index    []uint32 // its rarest terms with df ≥ 2 and its title terms, to find candidates
+	body     bool     // whether the body is long enough to compare rare terms
+	short    []uint32 // a short body's distinct non-stop terms, sorted
 }
 
 func buildStoryProfiles(c *corpus) []storyProfile {
@@ -76,10 +86,24 @@ func buildStoryProfiles(c *corpus) []storyProfile {
 			if !t.Is(text.FlagStop) && !t.Is(text.FlagNumeric) {
 				p.title = append(p.title, t.Term)
 			}
+			p.titleAll = append(p.titleAll, t.Term)
 		}
 		slices.Sort(p.title)
 		p.title = slices.Compact(p.title)
+		slices.Sort(p.titleAll)
+		p.titleAll = slices.Compact(p.titleAll)
 		p.body = d.flen[fieldSummary]+d.flen[fieldContent] >= storyBodyWords
+		if !p.body {
+			for f := fieldSummary; f < numFields; f++ {
+				for _, t := range d.toks[f] {
+					if !t.Is(text.FlagStop) {
+						p.short = append(p.short, t.Term)
+					}
+				}
+			}
+			slices.Sort(p.short)
+			p.short = slices.Compact(p.short)
+		}
 		p.terms = d.terms
 		// The index terms: the storyIndexTerms rarest shared terms (df ≥ 2;
 		// ties by frequency in the article, then id), kept sorted by
@@ -178,6 +202,37 @@ func weightedOverlap(a, b []uint32, idf, shared []float64) float64 {
 	return 0
 }
 
+// plainJaccard is the Jaccard similarity of two sorted term sets.
+func plainJaccard(a, b []uint32) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 0
+	}
+	n := sharedCount(a, b)
+	return float64(n) / float64(len(a)+len(b)-n)
+}
+
+// bodiesAgree reports whether the bodies of two articles, at least one of
+// them short, tell the same story: a missing body agrees with anything, a
+// short one when most of its terms are in the other article (a teaser of a
+// long one) or in the other short body.
+func bodiesAgree(a, b *storyProfile) bool {
+	if a.body {
+		a, b = b, a // a is short
+	}
+	if len(a.short) == 0 || (!b.body && len(b.short) == 0) {
+		return true
+	}
+	other := b.terms
+	if !b.body {
+		other = b.short
+		if len(other) < len(a.short) {
+			a, b = b, a
+			other = b.short
+		}
+	}
+	return float64(sharedCount(a.short, other)) >= storyBodyAgree*float64(len(a.short))
+}
+
 // storyWeights are the term weights of the second signal: idf in the set,
 // and for a term two articles share, its idf among the others.
 type storyWeights struct{ idf, shared []float64 }
@@ -187,9 +242,13 @@ type storyWeights struct{ idf, shared []float64 }
 func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
 	t := weightedJaccard(a.title, b.title, w.idf, w.shared)
 	if !a.body || !b.body {
-		// A title of one or two words ("Tram", "Weekly roundup") is not
-		// enough to tell a story by.
-		return t >= storyTitleOnly && sharedCount(a.title, b.title) >= storyTitleWords, t, 0
+		// A link with a title and little else: the titles must be nearly
+		// the same words (a title of one or two words, "Tram", "Weekly
+		// roundup", is not enough to tell a story by) and the bodies must
+		// not disagree.
+		ok := t >= storyTitleOnly && sharedCount(a.title, b.title) >= storyTitleWords &&
+			plainJaccard(a.titleAll, b.titleAll) >= storyTitleExact && bodiesAgree(a, b)
+		return ok, t, 0
 	}
 	r := weightedOverlap(a.terms, b.terms, w.idf, w.shared)
 	return (t >= storyTitle && r >= storyTitleRare) || r >= storyRare, t, r
