@@ -26,7 +26,7 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	if len(req.Articles) == 0 {
 		return models.NewEmptyReport(req.Query)
 	}
-	opts := req.Options.Resolve()
+	opts := clampOptions(req.Options.Resolve())
 	arts := req.Articles
 	n := len(arts)
 	c := buildCorpus(arts)
@@ -82,6 +82,29 @@ func Analyze(req *models.AnalysisRequest) *models.AnalysisReport {
 	}
 	rep.Stats.ReadingMinutes = math.Round(float64(rep.Stats.Words)/wordsPerMinute*10) / 10
 	return rep
+}
+
+// clampOptions bounds the sizes a request asks for to [0, models.MaxOption]:
+// Validate rejects anything outside, but Analyze must not index out of
+// range or overflow if handed an unvalidated request.
+func clampOptions(o models.ResolvedOptions) models.ResolvedOptions {
+	c := func(v int) int { return min(max(v, 0), models.MaxOption) }
+	o.MaxKeywords = c(o.MaxKeywords)
+	o.MaxSummarySentences = c(o.MaxSummarySentences)
+	o.MaxArticleKeywords = c(o.MaxArticleKeywords)
+	return o
+}
+
+// capMul returns min(a*b, limit) for non-negative a, b and limit, without
+// overflowing: an option-derived size is never larger than what it sizes.
+func capMul(a, b, limit int) int {
+	if a < 0 || b < 0 || limit <= 0 {
+		return 0
+	}
+	if b != 0 && a > limit/b {
+		return limit
+	}
+	return min(a*b, limit)
 }
 
 // Rank orders a validated request's articles by relevance, as Analyze does,
@@ -183,7 +206,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 			ws[t] = float64(d.counts[k]) * wordIDF[t]
 		}
 		var top []phrase
-		top, floats[w] = topPhrases(ws, cands, 3*keep, floats[w], tops[w])
+		top, floats[w] = topPhrases(ws, cands, capMul(3, keep, len(cands)), floats[w], tops[w])
 		tops[w] = top
 		for _, t := range d.terms {
 			ws[t] = 0

@@ -260,6 +260,10 @@ func score(wordScore []float64, p *phrase) float64 {
 // topPhrases scores the candidates and returns the best want of them, best
 // first (ties by first occurrence), in top[:0]'s storage.
 func topPhrases(wordScore []float64, cands []phrase, want int, scratch []float64, top []phrase) ([]phrase, []float64) {
+	want = min(max(want, 0), len(cands))
+	if want == 0 {
+		return top[:0], scratch[:0]
+	}
 	scratch = scratch[:0]
 	for k := range cands {
 		cands[k].score = score(wordScore, &cands[k])

@@ -121,7 +121,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		cands[k].score = cands[k].keyed * setLenPrior[cands[k].p.n]
 	}
 	slices.SortStableFunc(pool, func(a, b int) int { return cmp.Compare(cands[b].score, cands[a].score) })
-	pool = pool[:min(len(pool), setPool*forSet)]
+	pool = pool[:capMul(setPool, forSet, len(pool))]
 	ps := make([]phrase, len(pool))
 	for k, j := range pool {
 		ps[k] = cands[j].p
