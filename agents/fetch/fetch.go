@@ -80,6 +80,19 @@ type Request struct {
 	AllowEmpty bool
 	// NoCache skips the conditional GET and the cache for this request.
 	NoCache bool
+	// MaxBytes, when positive and below Options.MaxBodyBytes, is this
+	// request's body cap (compressed and decompressed), for documents that
+	// need far less room than the client's cap (an article page next to a
+	// feed). A larger value cannot raise the client's cap.
+	MaxBytes int64
+}
+
+// bodyLimit is the body cap for req: the client's, or req.MaxBytes when smaller.
+func (c *Client) bodyLimit(req Request) int64 {
+	if req.MaxBytes > 0 && req.MaxBytes < c.opts.MaxBodyBytes {
+		return req.MaxBytes
+	}
+	return c.opts.MaxBodyBytes
 }
 
 // Response is a fully read, size-capped response.
@@ -375,6 +388,11 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		}
 		c.drain(wire)
 		release()
+		if limit := c.bodyLimit(req); int64(len(stored.body)) > limit {
+			// Stored under a larger cap (another request for the same URL):
+			// this request's cap still holds.
+			return nil, &Error{Kind: KindTooLarge, URL: req.URL, Limit: limit, Detail: "(the stored copy)"}
+		}
 		// A 304 often omits Last-Modified (and sometimes the ETag): keep the stored ones.
 		etag := firstNonEmpty(resp.Header.Get("ETag"), stored.etag)
 		lm := firstNonEmpty(resp.Header.Get("Last-Modified"), stored.lastModified)
@@ -409,13 +427,14 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		return nil, fe
 	}
 
-	body, err := readBody(wire, resp.Header.Get("Content-Encoding"), resp.ContentLength, c.opts.MaxBodyBytes)
+	limit := c.bodyLimit(req)
+	body, err := readBody(wire, resp.Header.Get("Content-Encoding"), resp.ContentLength, limit)
 	release()
 	if err != nil {
 		fe := classify(ctx, req.URL, err)
 		switch fe.Kind {
 		case KindTooLarge:
-			fe.Limit = c.opts.MaxBodyBytes
+			fe.Limit = limit
 			fe.Err = nil
 			if errors.Is(err, errDecodedTooLarge) {
 				fe.Detail = "after decompression"

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/agents/fetch"
 	"github.com/research-cli/research/models"
 )
@@ -76,12 +77,32 @@ func Judge(ex *Extracted, feedText string) string {
 // records the outcome in a.Extraction. It returns an error, naming the URL,
 // when the page could not be fetched or held no article; the article keeps
 // its feed text then.
-func Enrich(ctx context.Context, c *fetch.Client, a *models.Article) error {
+//
+// A panic while extracting (a bug tripped by a hostile page) is recovered
+// into an error for this article alone: a is restored to what it was, so it
+// keeps its feed text, and a.Extraction says what happened.
+func Enrich(ctx context.Context, c *fetch.Client, a *models.Article) (err error) {
+	saved := *a
+	defer func() {
+		if p := recover(); p != nil {
+			*a = saved
+			why := canon.Clip(canon.Collapse(fmt.Sprint(p)), 200)
+			a.Extraction = keptFeed + "extraction failed (internal error: " + why + ")"
+			err = fmt.Errorf("enrich %s: internal error: %s", a.URL, why)
+		}
+	}()
+	return enrich(ctx, c, a)
+}
+
+// extract is Extract; tests replace it to make extraction misbehave.
+var extract = Extract
+
+func enrich(ctx context.Context, c *fetch.Client, a *models.Article) error {
 	if a.URL == "" {
 		a.Extraction = keptFeed + "no URL to fetch"
 		return fmt.Errorf("enrich %s: no URL", a.ID)
 	}
-	ex, err := Extract(ctx, c, a.URL)
+	ex, err := extract(ctx, c, a.URL)
 	if err != nil {
 		a.Extraction = keptFeed + failureReason(err)
 		return err

@@ -320,3 +320,51 @@ func TestEnrichAllRace(t *testing.T) {
 		assert.Equal(t, "page", a.Extraction, a.URL)
 	}
 }
+
+// TestEnrichRecoversPanic: a panic while extracting one article becomes that
+// article's error; it keeps its feed text and the others are enriched.
+func TestEnrichRecoversPanic(t *testing.T) {
+	srv := pageServer(t)
+	c := newClient(t)
+	tests := []struct {
+		name  string
+		value any
+		why   string
+	}{
+		{"string", "boom in readability", "boom in readability"},
+		{"error", errors.New("index out of range [3] with length 3"), "index out of range [3] with length 3"},
+		{"value with controls", "bad\u001b]0;pwned\u0007 node", "bad node"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			orig := extract
+			t.Cleanup(func() { extract = orig })
+			extract = func(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
+				if strings.HasSuffix(url, "/blog") {
+					panic(tc.value)
+				}
+				return orig(ctx, c, url)
+			}
+			feed := models.Article{ID: "b", URL: srv.URL + "/blog", Title: "Feed title", Summary: "Feed summary.", Content: "Feed content."}
+			arts := []*models.Article{
+				{ID: "a", URL: srv.URL + "/news", Summary: "short"},
+				ptr(feed),
+				{ID: "c", URL: srv.URL + "/fr", Summary: "short"},
+			}
+			errs := EnrichAll(context.Background(), c, arts, 2)
+			require.Len(t, errs, 3)
+			assert.NoError(t, errs[0])
+			assert.NoError(t, errs[2])
+			assert.Equal(t, "page", arts[0].Extraction)
+			assert.Equal(t, "page", arts[2].Extraction)
+
+			require.Error(t, errs[1])
+			assert.Equal(t, "enrich "+feed.URL+": internal error: "+tc.why, errs[1].Error())
+			want := feed
+			want.Extraction = "kept-feed: extraction failed (internal error: " + tc.why + ")"
+			assert.Equal(t, want, *arts[1], "the article keeps its feed text")
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

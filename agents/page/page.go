@@ -23,6 +23,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 
+	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/agents/fetch"
 )
 
@@ -48,6 +49,11 @@ const (
 	MaxElements = 60000
 	// minArticleRunes is the least text a page must yield to count as an article.
 	minArticleRunes = 200
+	// MaxPageBytes caps an article page's body, well below the fetch
+	// client's cap (which must leave room for big feeds): the largest real
+	// page in the test corpus is 1.6 MB, and every byte of HTML costs many
+	// more once parsed.
+	MaxPageBytes = 5 << 20
 	// maxArticleLinkDensity is the share of the text inside links above which
 	// the "article" is a list of links (an index page, a menu).
 	maxArticleLinkDensity = 0.5
@@ -108,7 +114,7 @@ func (e Extracted) MarshalJSON() ([]byte, error) {
 // Extract fetches url through c and extracts its article. Errors name the URL;
 // ErrNoArticle, ErrNotHTML and the client's own classified errors are wrapped.
 func Extract(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
-	resp, err := c.Get(ctx, fetch.Request{URL: url, Accept: acceptHTML})
+	resp, err := c.Get(ctx, fetch.Request{URL: url, Accept: acceptHTML, MaxBytes: MaxPageBytes})
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", url, err)
 	}
@@ -158,6 +164,13 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page URL %q: %w", pageURL, err)
 	}
+	// Count first, build after: html.Parse and readMeta cost hundreds of
+	// bytes per element before readability's own MaxElemsToParse check runs,
+	// so a page of millions of tiny elements would cost gigabytes. The
+	// tokenizer streams and allocates next to nothing.
+	if n, over := countElements(page, MaxElements); over {
+		return nil, fmt.Errorf("%w: more than %d elements (stopped counting at %d)", ErrTooComplex, MaxElements, n)
+	}
 	root, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		// From a byte slice the only failure is nesting deeper than the
@@ -199,6 +212,10 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 		LinkDensity: r.linkDensity(),
 		Truncated:   truncated,
 	}
+	// Everything here was read off the network and may reach a terminal.
+	for _, f := range []*string{&ex.Title, &ex.Byline, &ex.Site, &ex.Text, &ex.Lang, &ex.Excerpt} {
+		*f = canon.StripControls(*f)
+	}
 	if t, ok := parseTime(meta.ld.datePublished); ok {
 		ex.Published = t
 	} else if t, err := art.PublishedTime(); err == nil {
@@ -214,6 +231,26 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 		return nil, fmt.Errorf("%w: %.0f%% of the text is links", ErrNoArticle, 100*ex.LinkDensity)
 	}
 	return ex, nil
+}
+
+// countElements counts the start tags of page (self-closing ones included)
+// with a streaming tokenizer, and stops as soon as there are more than max.
+// It reports the count so far and whether max was exceeded.
+func countElements(page []byte, max int) (int, bool) {
+	z := html.NewTokenizer(bytes.NewReader(page))
+	// Attribute values and text are never read: a huge attribute costs no copy.
+	n := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return n, false
+		case html.StartTagToken, html.SelfClosingTagToken:
+			n++
+			if n > max {
+				return n, true
+			}
+		}
+	}
 }
 
 // capText cuts text to at most max bytes, at the last paragraph break before
