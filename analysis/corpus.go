@@ -1,7 +1,9 @@
 package analysis
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -54,31 +56,70 @@ func numWorkers(n int) int {
 
 // parallel calls fn(worker, i) for every i in [0, n) on numWorkers(n)
 // goroutines and returns when all are done. Results must be stored by i so
-// the output does not depend on scheduling.
+// the output does not depend on scheduling. A panic in fn is recovered in
+// its goroutine and raised again on the caller's (as a *WorkerPanic with the
+// worker's stack), so that the caller's recover sees it: an unrecovered
+// panic in a worker would kill the process with the runtime's exit status
+// 2, which the contract reserves for an invalid request.
 func parallel(n int, fn func(worker, i int)) {
 	w := numWorkers(n)
 	if w == 1 {
 		for i := range n {
+			if testHookItem != nil {
+				testHookItem(i)
+			}
 			fn(0, i)
 		}
 		return
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	var failed atomic.Pointer[WorkerPanic]
 	for k := range w {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					failed.CompareAndSwap(nil, &WorkerPanic{Value: r, Stack: debug.Stack()})
+					next.Store(int64(n)) // the others stop at their next item
+				}
+			}()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= n {
+				if i >= n || failed.Load() != nil {
 					return
+				}
+				if testHookItem != nil {
+					testHookItem(i)
 				}
 				fn(k, i)
 			}
 		}()
 	}
 	wg.Wait()
+	if p := failed.Load(); p != nil {
+		panic(p)
+	}
+}
+
+// testHookItem, when set by a test, is called before each item of parallel
+// on a worker goroutine, so tests can inject a panic there.
+var testHookItem func(i int)
+
+// WorkerPanic is the value a panic in one of the analysis' worker
+// goroutines is raised again with on the calling goroutine.
+type WorkerPanic struct {
+	Value any    // what the worker panicked with
+	Stack []byte // the worker goroutine's stack at the panic
+}
+
+func (p *WorkerPanic) Error() string { return fmt.Sprintf("panic in analysis worker: %v", p.Value) }
+
+// Unwrap returns the worker's panic value when it was an error.
+func (p *WorkerPanic) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
 }
 
 // detectText is what language detection looks at: the start of the article.

@@ -1,7 +1,9 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/research-cli/research/analysis/synth"
@@ -55,6 +57,45 @@ func TestCapMul(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, capMul(tc.a, tc.b, tc.limit))
+		})
+	}
+}
+
+// TestWorkerPanicReachesTheCaller injects a panic into one item of a
+// parallel step: it must come out of Analyze on the calling goroutine as a
+// *WorkerPanic (so research-analyze's recover turns it into exit status 1),
+// and no worker goroutine may be left behind (goleak in TestMain).
+func TestWorkerPanicReachesTheCaller(t *testing.T) {
+	req := synth.Request(40, 500, 3, "kalo")
+	cases := []struct {
+		name string
+		at   int
+	}{
+		{"first item", 0},
+		{"middle item", 17},
+		{"last item", 39},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			testHookItem = func(i int) {
+				if i == tc.at {
+					panic(fmt.Sprintf("injected at %d", i))
+				}
+			}
+			defer func() { testHookItem = nil }()
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				Analyze(req)
+			}()
+			require.NotNil(t, got, "the panic must reach the caller")
+			if runtime.GOMAXPROCS(0) > 1 {
+				wp, ok := got.(*WorkerPanic)
+				require.True(t, ok, "got %T %v", got, got)
+				assert.Equal(t, fmt.Sprintf("injected at %d", tc.at), wp.Value)
+				assert.Contains(t, string(wp.Stack), "TestWorkerPanicReachesTheCaller", "the worker's own stack")
+				assert.Contains(t, wp.Error(), "injected at")
+			}
 		})
 	}
 }

@@ -200,9 +200,14 @@ func TestInvalidRequests(t *testing.T) {
 		{"missing id", `{"version": 1, "articles": [{"source": "s"}]}`, "articles[0]: id is required"},
 		{"missing source", `{"version": 1, "articles": [{"id": "x"}]}`, `articles[0] (id "x"): source is required`},
 		{"duplicate id", `{"version": 1, "articles": [{"id": "x", "source": "s"}, {"id": "x", "source": "s"}]}`, `articles[1]: id "x" already used by articles[0]`},
-		{"wrong type", `{"version": "1", "articles": []}`, "field version"},
+		{"wrong type", `{"version": "1", "articles": []}`, "field version at"},
+		{"wrong type in an article", `{"version": 1, "articles": [{"id": "x", "source": "s", "title": 5}]}`, "field articles.title at"},
 		{"negative option", `{"version": 1, "articles": [], "options": {"max_keywords": -1}}`, "options.max_keywords is -1"},
 		{"not an object", `[1, 2]`, "array"},
+		{"huge option", `{"version": 1, "articles": [], "options": {"max_keywords": 9223372036854775807}}`, "options.max_keywords is 9223372036854775807, must be between 0 and 10000"},
+		{"published not a date", `{"version": 1, "articles": [{"id": "x", "source": "s"}, {"id": "y", "source": "s", "published": "yesterday"}]}`, `articles[1] (id "y"): published: "YESTERDAY" is not a date`},
+		{"published a number", `{"version": 1, "articles": [{"id": "x", "source": "s", "published": 1764000000}]}`, `articles[0] (id "x"): published: JSON 1764000000 where a date string is expected`},
+		{"published impossible date", `{"version": 1, "articles": [{"id": "x", "source": "s", "published": "2026-02-30"}]}`, `articles[0] (id "x"): published`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,6 +297,8 @@ func FuzzDecodeAnalyze(f *testing.F) {
 	f.Add([]byte(`{"version":1,"articles":[{"id":"a","source":"s","content":"Same text here for both of them, really the same."},{"id":"b","source":"t","content":"Same text here for both of them, really the same."}]}`))
 	f.Add([]byte(`{"version":1,"query":"","articles":[],"options":{"max_keywords":0,"max_summary_sentences":0}}`))
 	f.Add([]byte(`{"version":1,"articles":[{"id":"é","source":"s","title":"Ünïcödé ﬁ ｆｕｌｌ","content":"Ça va? Oui!! — très bien… 日本語のテキスト。"}]}`))
+	f.Add([]byte(`{"version":1,"articles":[{"id":"a","source":"s","published":""},{"id":"b","source":"s","published":"2026-11-20"},{"id":"c","source":"s","published":"2026-11-20 10:00:00+0100"}]}`))
+	f.Add([]byte(`{"version":1,"articles":[{"id":"a","source":"s","published":null},{"id":"b","source":"s","published":"2099-01-01T00:00:00Z"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		req, err := decodeRequest(data)
 		if err != nil {
@@ -302,4 +309,80 @@ func FuzzDecodeAnalyze(f *testing.F) {
 		_, err = json.Marshal(rep)
 		require.NoError(t, err)
 	})
+}
+
+func TestPublishedForms(t *testing.T) {
+	utc := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, time.UTC) }
+	cases := []struct {
+		name  string
+		value string // the JSON value, or "" to leave the field out
+		want  time.Time
+	}{
+		{"absent", "", time.Time{}},
+		{"null", `null`, time.Time{}},
+		{"empty string", `""`, time.Time{}},
+		{"blank string", `"  "`, time.Time{}},
+		{"date only", `"2026-11-20"`, utc(2026, 11, 20, 0, 0, 0)},
+		{"RFC 3339", `"2026-11-20T10:00:00Z"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"RFC 3339 with offset", `"2026-11-20T11:00:00+01:00"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"fractional seconds", `"2026-11-20T10:00:00.123Z"`, time.Date(2026, 11, 20, 10, 0, 0, 123e6, time.UTC)},
+		{"lower-case t and z", `"2026-11-20t10:00:00z"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"space for the T", `"2026-11-20 10:00:00+00:00"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"no zone is UTC", `"2026-11-20T10:00:00"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"no seconds", `"2026-11-20T10:00Z"`, utc(2026, 11, 20, 10, 0, 0)},
+		{"zone without colon", `"2026-11-20T12:00:00+0200"`, utc(2026, 11, 20, 10, 0, 0)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			field := ""
+			if tc.value != "" {
+				field = `, "published": ` + tc.value
+			}
+			in := `{"version": 1, "articles": [{"id": "x", "source": "s", "title": "Hello"` + field + `}]}`
+			req, err := decodeRequest([]byte(in))
+			require.NoError(t, err)
+			got := req.Articles[0].Published
+			assert.True(t, tc.want.Equal(got), "got %v, want %v", got, tc.want)
+			assert.Equal(t, tc.want.IsZero(), got.IsZero())
+		})
+	}
+	t.Run("through the binary", func(t *testing.T) {
+		in := `{"version": 1, "articles": [{"id": "a", "source": "s", "title": "Hello", "published": ""},` +
+			`{"id": "b", "source": "s", "title": "World", "published": "2026-11-20"}]}`
+		res := runBinary(t, []byte(in), nil)
+		require.Equal(t, 0, res.code, res.stderr)
+		var rep models.AnalysisReport
+		require.NoError(t, json.Unmarshal(res.stdout, &rep))
+		assert.Equal(t, map[string]int{"2026-11-20": 1}, rep.Stats.ByDay)
+	})
+}
+
+// TestInternalErrorIsExitOneAndLastLine injects panics where Analyze runs:
+// the status must be 1 (not the runtime's 2, "invalid request"), and the
+// last line of stderr, which the parent shows, the one-line message.
+func TestInternalErrorIsExitOneAndLastLine(t *testing.T) {
+	cases := []struct {
+		name  string
+		value any
+		want  string
+	}{
+		{"plain panic", "boom", "research-analyze: internal error: boom"},
+		{"runtime error", fmt.Errorf("index out of range [5] with length 3"), "research-analyze: internal error: index out of range [5] with length 3"},
+		{"worker panic", &analysis.WorkerPanic{Value: "boom\nsecond line", Stack: []byte("goroutine 7 [running]:\nworker.go:12 +0x97\n")},
+			"research-analyze: internal error: panic in analysis worker: boom second line"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			analyze = func(*models.AnalysisRequest) *models.AnalysisReport { panic(tc.value) }
+			defer func() { analyze = analysis.Analyze }()
+			var out, errb bytes.Buffer
+			code := run(nil, strings.NewReader(`{"version":1,"articles":[{"id":"a","source":"s","title":"Hello"}]}`), &out, &errb)
+			assert.Equal(t, 1, code)
+			assert.Empty(t, out.String())
+			lines := strings.Split(strings.TrimRight(errb.String(), "\n"), "\n")
+			require.Greater(t, len(lines), 1, "a stack, then the message")
+			assert.Equal(t, tc.want, lines[len(lines)-1])
+			assert.Contains(t, errb.String(), "goroutine", "the stack is there, before the message")
+		})
+	}
 }

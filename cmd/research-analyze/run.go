@@ -9,6 +9,10 @@ import (
 	"io"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/research-cli/research/analysis"
 	"github.com/research-cli/research/models"
@@ -76,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "research-analyze: internal error: %v\n%s", r, debug.Stack())
+			reportPanic(stderr, r, debug.Stack())
 			code = exitInternal
 		}
 	}()
@@ -95,7 +99,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "research-analyze: %v\n", err)
 		return exitInvalid
 	}
-	rep := analysis.Analyze(req)
+	rep := analyze(req)
 
 	out, err := json.Marshal(rep)
 	if err != nil {
@@ -112,14 +116,31 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	return exitOK
 }
 
+// analyze is analysis.Analyze; tests replace it to inject a failure.
+var analyze = analysis.Analyze
+
+// reportPanic writes an internal failure to stderr: the stack first (the
+// failing worker's, when a worker goroutine panicked) and the one-line
+// message last, because the parent shows the last line of stderr.
+func reportPanic(stderr io.Writer, r any, stack []byte) {
+	if wp, ok := r.(*analysis.WorkerPanic); ok {
+		stack = wp.Stack
+	}
+	msg := strings.Join(strings.Fields(fmt.Sprint(r)), " ")
+	if err, ok := r.(error); ok {
+		msg = strings.Join(strings.Fields(err.Error()), " ")
+	}
+	fmt.Fprintf(stderr, "%s\nresearch-analyze: internal error: %s\n", bytes.TrimRight(stack, "\n"), clipTo(msg, 400))
+}
+
 // decodeRequest parses and validates a request. Its errors say what is
 // wrong and where (byte offset, line and column for JSON errors).
 func decodeRequest(data []byte) (*models.AnalysisRequest, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%w: empty input, want one JSON request", models.ErrInvalidRequest)
 	}
-	var req models.AnalysisRequest
-	if err := json.Unmarshal(data, &req); err != nil {
+	var wire wireRequest
+	if err := json.Unmarshal(data, &wire); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
@@ -128,7 +149,7 @@ func decodeRequest(data []byte) (*models.AnalysisRequest, error) {
 			return nil, fmt.Errorf("%w: bad JSON at byte %d (line %d, column %d): %v", models.ErrInvalidRequest, syn.Offset, line, col, err)
 		case errors.As(err, &typ):
 			line, col := lineCol(data, typ.Offset)
-			field := typ.Field
+			field := jsonPath(typ.Field)
 			if field == "" {
 				field = "(document)"
 			}
@@ -138,10 +159,109 @@ func decodeRequest(data []byte) (*models.AnalysisRequest, error) {
 			return nil, fmt.Errorf("%w: bad JSON: %v", models.ErrInvalidRequest, err)
 		}
 	}
+	req := wire.AnalysisRequest
+	req.Articles = make([]models.Article, len(wire.Articles))
+	var pubErr error
+	for i := range wire.Articles {
+		a := &wire.Articles[i]
+		req.Articles[i] = a.Article
+		t, err := parsePublished(a.Published)
+		if err != nil && pubErr == nil {
+			pubErr = fmt.Errorf("%w: articles[%d] (id %q): published: %v", models.ErrInvalidRequest, i, a.ID, err)
+		}
+		req.Articles[i].Published = t
+	}
+	// The contract's own checks first (version, ids), then the dates.
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if pubErr != nil {
+		return nil, pubErr
+	}
 	return &req, nil
+}
+
+// wireRequest is the request as it arrives: articles' published dates are
+// decoded by parsePublished, which is more lenient than time.Time's RFC 3339.
+type wireRequest struct {
+	models.AnalysisRequest
+	Articles []wireArticle `json:"articles"`
+}
+
+// wireArticle shadows models.Article's published field (the outer field
+// wins in encoding/json) so that its raw value can be parsed leniently.
+type wireArticle struct {
+	models.Article
+	Published json.RawMessage `json:"published"`
+}
+
+// publishedLayouts are the forms of a date the contract accepts: RFC 3339
+// and its common variants (a space for the T, no seconds, no zone, a zone
+// without a colon), and a bare date. A value without a zone is UTC.
+var publishedLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
+// parsePublished parses an article's published value: absent, null and ""
+// are the zero time (no date); a string in one of publishedLayouts is the
+// time; anything else is an error that quotes the value.
+func parsePublished(raw json.RawMessage) (time.Time, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return time.Time{}, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return time.Time{}, fmt.Errorf("JSON %s where a date string is expected", clipValue(string(raw)))
+	}
+	s = strings.ToUpper(strings.TrimSpace(s)) // RFC 3339 allows "t" and "z"
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range publishedLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (want RFC 3339, e.g. 2026-11-20T10:00:00Z, or 2026-11-20)", clipValue(s))
+}
+
+// clipValue shortens a quoted value for an error message.
+func clipValue(s string) string { return clipTo(s, 64) }
+
+// clipTo shortens s to at most most bytes plus an ellipsis, at a rune start.
+func clipTo(s string, most int) string {
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// jsonPath drops the embedded Go type names (AnalysisRequest, Article) that
+// encoding/json puts in a field path of the wire structs: every contract
+// field name is lower case.
+func jsonPath(field string) string {
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && !unicode.IsUpper(rune(p[0])) {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 // lineCol turns a byte offset into a 1-based line and column.
