@@ -312,7 +312,9 @@ func FuzzDecodeAnalyze(f *testing.F) {
 }
 
 func TestPublishedForms(t *testing.T) {
-	utc := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, time.UTC) }
+	utc := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, time.UTC)
+	}
 	cases := []struct {
 		name  string
 		value string // the JSON value, or "" to leave the field out
