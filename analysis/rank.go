@@ -23,7 +23,7 @@ var fieldWeights = [numFields]float64{3.0, 1.5, 1.0}
 const (
 	centralityWeight = 0.8
 	recencyWeight    = 0.2
-	// recencyHalfLife is the age, relative to the newest article, at which
+	// recencyHalfLife is the age, relative to recencyReference (about the newest article), at which
 	// the recency score halves.
 	recencyHalfLife = 7 * 24 * time.Hour
 )
@@ -417,7 +417,7 @@ func (ce *centroid) cosine(terms []uint32, counts []uint32) float64 {
 }
 
 // scoreCentralityRecency scores documents for an empty query: how typical
-// each is of the set, and how recent relative to the newest article.
+// each is of the set, and how recent relative to recencyReference.
 func scoreCentralityRecency(c *corpus, ce *centroid, arts []models.Article, explain bool) ([]float64, []*models.Explanation) {
 	n := len(c.docs)
 	cent := make([]float64, n)
@@ -428,12 +428,7 @@ func scoreCentralityRecency(c *corpus, ce *centroid, arts []models.Article, expl
 	for _, v := range cent {
 		maxCent = max(maxCent, v)
 	}
-	var newest time.Time
-	for i := range arts {
-		if p := arts[i].Published; !p.IsZero() && p.After(newest) {
-			newest = p
-		}
-	}
+	newest := recencyReference(arts)
 	scores := make([]float64, n)
 	var expl []*models.Explanation
 	if explain {
@@ -446,7 +441,7 @@ func scoreCentralityRecency(c *corpus, ce *centroid, arts []models.Article, expl
 		}
 		rec := 0.0
 		if p := arts[i].Published; !p.IsZero() {
-			age := newest.Sub(p)
+			age := max(newest.Sub(p), 0) // later than the reference: as recent as it
 			rec = math.Exp2(-float64(age) / float64(recencyHalfLife))
 		}
 		scores[i] = centralityWeight*ct + recencyWeight*rec
@@ -455,6 +450,31 @@ func scoreCentralityRecency(c *corpus, ce *centroid, arts []models.Article, expl
 		}
 	}
 	return scores, expl
+}
+
+// recencyPercentile is the share of dated articles at or before the date
+// recency is measured from.
+const recencyPercentile = 0.9
+
+// recencyReference is the date recency is measured from: the 90th
+// percentile (nearest rank) of the articles' dates, not the newest, so that
+// one article dated in the future (a feed's typo, "2099-01-01") neither
+// ranks first on its date alone nor makes every other article look old.
+// Dates after it count as the reference itself. In a set of fewer than ten
+// dated articles it is the newest.
+func recencyReference(arts []models.Article) time.Time {
+	var dates []time.Time
+	for i := range arts {
+		if p := arts[i].Published; !p.IsZero() {
+			dates = append(dates, p)
+		}
+	}
+	if len(dates) == 0 {
+		return time.Time{}
+	}
+	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
+	k := int(math.Ceil(recencyPercentile*float64(len(dates)))) - 1
+	return dates[min(max(k, 0), len(dates)-1)]
 }
 
 // round4 rounds to 4 decimals so tiny floating-point differences never
