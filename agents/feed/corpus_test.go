@@ -116,7 +116,8 @@ func TestCorpusKnown(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(root, tc.file))
 			require.NoError(t, err)
-			arts, err := Parse(b, "", "https://corpus.example/", models.Source{Name: "c"})
+			// Counts every item: no cap (Articles keeps DefaultMaxItems otherwise).
+			arts, err := Parse(b, "", "https://corpus.example/", models.Source{Name: "c", MaxResults: 1000})
 			if tc.wantKind != "" {
 				assert.Equal(t, tc.wantKind, fetch.KindOf(err), "%v", err)
 				return

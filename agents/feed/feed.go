@@ -5,12 +5,14 @@ package feed
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +28,10 @@ import (
 // text/html or application/octet-stream).
 const Accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, " +
 	"application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.1"
+
+// DefaultMaxItems is how many items a feed gives when its source sets no
+// MaxResults (the CLI always sets it, from limits.max_results).
+const DefaultMaxItems = 50
 
 // summaryChars bounds a summary made from an item's content when the item has
 // no description of its own.
@@ -231,7 +237,18 @@ func snippet(b []byte) string {
 // Articles converts a parsed feed into articles for src: canonical URLs
 // resolved against base, plain-text summaries, stable ids, and items repeated
 // in the feed (same GUID, or same URL) kept once.
+//
+// It keeps the newest src.MaxResults items (DefaultMaxItems when zero): a
+// hostile or merely huge feed (60,000 items) must not turn into 60,000
+// articles for the analyzer. Items are taken newest first by their published
+// (else updated) date, undated items after every dated one in feed order, and
+// only the items taken are converted. The result is in feed order. Of
+// repeated items the first taken (the newest) is kept.
 func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
+	limit := src.MaxResults
+	if limit <= 0 {
+		limit = DefaultMaxItems
+	}
 	baseURL, _ := url.Parse(base)
 	if f.Link != "" && baseURL != nil {
 		if l, err := baseURL.Parse(f.Link); err == nil && l.Host != "" {
@@ -239,13 +256,19 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 		}
 	}
 	site := canon.Text(f.Title)
-	lang := strings.TrimSpace(f.Language)
-	seen := make(map[string]bool, len(f.Items))
-	out := make([]models.Article, 0, len(f.Items))
-	for _, it := range f.Items {
-		if it == nil {
-			continue
+	lang := canon.Collapse(f.Language)
+	order := newestFirst(f.Items)
+	seen := make(map[string]bool, min(len(order), 4*limit))
+	type taken struct {
+		pos int
+		a   models.Article
+	}
+	kept := make([]taken, 0, min(len(order), limit))
+	for _, pos := range order {
+		if len(kept) >= limit {
+			break
 		}
+		it := f.Items[pos]
 		a := models.Article{
 			Source:     src.Name,
 			Kind:       string(models.KindFeed),
@@ -294,9 +317,40 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 		default:
 			a.ID = canon.ID(src.Name, a.Title, a.Summary)
 		}
-		out = append(out, a)
+		kept = append(kept, taken{pos, a})
+	}
+	slices.SortFunc(kept, func(x, y taken) int { return cmp.Compare(x.pos, y.pos) })
+	out := make([]models.Article, len(kept))
+	for i, k := range kept {
+		out[i] = k.a
 	}
 	return out
+}
+
+// newestFirst returns the positions of the non-nil items, newest first; items
+// without a date follow, in feed order. Equal dates keep feed order.
+func newestFirst(items []*gofeed.Item) []int {
+	order := make([]int, 0, len(items))
+	dates := make([]time.Time, len(items))
+	for i, it := range items {
+		if it != nil {
+			order = append(order, i)
+			dates[i] = published(it)
+		}
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		di, dj := dates[i], dates[j]
+		switch {
+		case di.IsZero() && dj.IsZero():
+			return 0
+		case di.IsZero():
+			return 1
+		case dj.IsZero():
+			return -1
+		}
+		return dj.Compare(di)
+	})
+	return order
 }
 
 func itemURL(it *gofeed.Item, base *url.URL) string {
@@ -332,7 +386,7 @@ func author(it *gofeed.Item) string {
 		}
 		n := strings.TrimSpace(canon.Text(p.Name))
 		if n == "" {
-			n = strings.TrimSpace(p.Email)
+			n = canon.Collapse(p.Email)
 		}
 		if n != "" {
 			names = append(names, n)
