@@ -38,9 +38,47 @@ func vocab(r *rand.Rand, n int) []string {
 	return out
 }
 
+// Shape is the word distribution of a synthetic request.
+type Shape int
+
+const (
+	// Zipf is the realistic shape: about 40% English function words, 20%
+	// topic words, the rest Zipf-distributed over a 20,000-word vocabulary.
+	Zipf Shape = iota
+	// Uniform draws every word uniformly from the 20,000-word vocabulary: no
+	// stop words and no skew, so there are far more distinct terms per
+	// article, phrases and shingles than in real text. A worst case for the
+	// analyzer's per-term and per-shingle work.
+	Uniform
+)
+
+// ParseShape returns the Shape named name ("zipf" or "uniform").
+func ParseShape(name string) (Shape, error) {
+	switch name {
+	case "zipf":
+		return Zipf, nil
+	case "uniform":
+		return Uniform, nil
+	}
+	return Zipf, fmt.Errorf("unknown shape %q (want zipf or uniform)", name)
+}
+
+// String returns the shape's name.
+func (s Shape) String() string {
+	if s == Uniform {
+		return "uniform"
+	}
+	return "zipf"
+}
+
 // Request returns a request of n articles of about contentBytes of content
-// each, the same for the same arguments.
+// each, Zipf-shaped, the same for the same arguments.
 func Request(n, contentBytes int, seed uint64, query string) *models.AnalysisRequest {
+	return RequestShaped(n, contentBytes, seed, query, Zipf)
+}
+
+// RequestShaped is Request with the given word distribution.
+func RequestShaped(n, contentBytes int, seed uint64, query string, shape Shape) *models.AnalysisRequest {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	words := vocab(r, 20000)
 	zipf := rand.NewZipf(r, 1.1, 2, uint64(len(words)-1))
@@ -58,6 +96,10 @@ func Request(n, contentBytes int, seed uint64, query string) *models.AnalysisReq
 		k := 8 + r.IntN(18)
 		parts := make([]string, k)
 		for i := range parts {
+			if shape == Uniform {
+				parts[i] = words[r.IntN(len(words))]
+				continue
+			}
 			switch x := r.IntN(10); {
 			case x < 4:
 				parts[i] = function[r.IntN(len(function))]

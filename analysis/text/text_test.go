@@ -109,10 +109,35 @@ func TestDetectLanguage(t *testing.T) {
 		{"spanish", "El mecanismo de atención es el corazón de los modelos de lenguaje modernos y se usa en todas partes.", Spanish},
 		{"too short falls back to english", "Hallo", English},
 		{"unsupported language falls back to english", "Это предложение написано на русском языке для проверки.", English},
+		{"italian prose", "Il meccanismo di attenzione è il cuore dei modelli linguistici moderni e viene usato ovunque nel settore.", Italian},
+		{"random words are no language we stem", "Kadaic kationta conba indafiing qualyri kaousqua vercuver erhoja icmokacon orlili preousal inouslyver proanous.", English},
+		{"a list of names", "Lisboa Madrid Barcelona Sevilla Valencia Porto Coimbra Bilbao Zaragoza Málaga Granada Toledo", English},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, DetectLanguage(tc.in))
+		})
+	}
+}
+
+func TestLooksLikeProse(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"short text is given the benefit of the doubt", "Kadaic kationta conba", true},
+		{"german prose", "Der Mechanismus ist das Herzstück der Modelle und wird in der Praxis überall eingesetzt.", true},
+		{"spanish prose", "El mecanismo de atención es el corazón de los modelos de lenguaje y se usa en todas partes.", true},
+		{"swedish prose", "Modellen är byggd för att läsa långa texter och den används av många forskare i Sverige.", true},
+		{"random pseudo-words", "Kadaic kationta conba indafiing qualyri kaousqua vercuver erhoja icmokacon orlili preousal", false},
+		{"upper-case random words", "KADAIC KATIONTA CONBA INDAFIING QUALYRI KAOUSQUA VERCUVER ERHOJA ICMOKACON ORLILI", false},
+		{"one stop word in twenty is not enough", "Kadaic kationta conba indafiing qualyri kaousqua vercuver erhoja icmokacon orlili " +
+			"preousal inouslyver proanous tionlyli ansucupo ormiex proexba trarimi orhoer der", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, looksLikeProse(tc.in))
 		})
 	}
 }
