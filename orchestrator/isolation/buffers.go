@@ -3,17 +3,40 @@ package isolation
 import "errors"
 
 // errOutputTooLarge stops exec's stdout copy as soon as the cap is reached, so
-// the parent never holds more than MaxOutput bytes of a runaway child's output.
+// the parent never holds more than the cap of a runaway child's output.
 var errOutputTooLarge = errors.New("analyzer output exceeds the limit")
 
 // cappedBuffer keeps at most max bytes; the write that crosses the cap calls
 // onOverflow (which kills the child's group) and fails, which makes exec stop
-// reading and close the pipe.
+// reading and close the pipe. Its storage grows by doubling but never past
+// max, so it never holds more than max bytes of capacity (append alone would
+// round a 200 MiB buffer up to 256 MiB and more).
 type cappedBuffer struct {
 	buf        []byte
 	max        int64
 	over       bool
 	onOverflow func()
+}
+
+// initialOutputBuffer is the first allocation for a child's stdout: a typical
+// report fits, and a larger one doubles from here.
+const initialOutputBuffer = 64 << 10
+
+func newCappedBuffer(max int64, onOverflow func()) *cappedBuffer {
+	return &cappedBuffer{buf: make([]byte, 0, min(max, initialOutputBuffer)), max: max, onOverflow: onOverflow}
+}
+
+// reserve makes room for n more bytes (n ≤ max-len), growing to at most max.
+func (c *cappedBuffer) reserve(n int) {
+	need := len(c.buf) + n
+	if need <= cap(c.buf) {
+		return
+	}
+	grown := int64(max(2*cap(c.buf), need, initialOutputBuffer))
+	grown = min(grown, c.max)
+	b := make([]byte, len(c.buf), grown)
+	copy(b, c.buf)
+	c.buf = b
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
@@ -22,6 +45,7 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 	}
 	room := c.max - int64(len(c.buf))
 	if int64(len(p)) > room {
+		c.reserve(int(room))
 		c.buf = append(c.buf, p[:room]...)
 		c.over = true
 		if c.onOverflow != nil {
@@ -29,6 +53,7 @@ func (c *cappedBuffer) Write(p []byte) (int, error) {
 		}
 		return int(room), errOutputTooLarge
 	}
+	c.reserve(len(p))
 	c.buf = append(c.buf, p...)
 	return len(p), nil
 }

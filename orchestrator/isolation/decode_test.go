@@ -224,7 +224,7 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, DefaultMemoryLimit, c.MemoryLimit)
 	assert.Equal(t, 30*time.Second, c.CPULimit)
 	assert.Equal(t, uint64(30), c.cpuSeconds())
-	assert.Equal(t, DefaultMaxOutput, c.MaxOutput)
+	assert.Zero(t, c.MaxOutput, "zero: sized from the request")
 	assert.Equal(t, DefaultStderrTail, c.StderrTail)
 	assert.Equal(t, uint64(2), Config{CPULimit: 1001 * time.Millisecond}.cpuSeconds(), "rounded up")
 	assert.Equal(t, uint64(0), Config{CPULimit: -1}.withDefaults().cpuSeconds(), "negative disables")

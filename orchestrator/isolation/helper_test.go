@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,6 +151,14 @@ func helperMain(mode string) int {
 				return 1
 			}
 		}
+	case "flood-250mb":
+		buf := []byte(strings.Repeat("x", 1<<20))
+		for range 250 {
+			if _, err := out.Write(buf); err != nil {
+				return 1
+			}
+		}
+		return 0
 	case "flood-stderr":
 		buf := []byte(strings.Repeat("e", 1<<20-1) + "\n")
 		for range 100 {
@@ -208,6 +217,25 @@ func helperMain(mode string) int {
 	case "panic":
 		readRequest()
 		panic("boom in analysis")
+	case "error-then-stack":
+		// A message, then the stack a careful program prints with it.
+		readRequest()
+		fmt.Fprintln(os.Stderr, "loading the stemmer: unknown language \"xx\"")
+		debug.PrintStack()
+		return 1
+	case "analyze-error-then-panic":
+		readRequest()
+		fmt.Fprintln(os.Stderr, "research-analyze: scoring: vector length mismatch (3 != 4)")
+		panic("unreachable state")
+	case "panic-in-goroutine":
+		readRequest()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var m map[string]int
+			m["x"] = 1
+		}()
+		<-done
 	case "busy":
 		x := 0
 		for {

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -31,8 +32,14 @@ import (
 const (
 	DefaultTimeout           = 15 * time.Second
 	DefaultMemoryLimit int64 = 2 << 30
-	DefaultMaxOutput   int64 = 256 << 20
-	DefaultStderrTail        = 64 << 10
+	// DefaultMaxOutput bounds the request-sized stdout cap (see MaxOutput).
+	DefaultMaxOutput int64 = 256 << 20
+	// OutputBase and OutputPerArticle size the default stdout cap: a report
+	// holds a few fixed sections plus a ranking entry (keywords, an
+	// explanation) per article, far less than 16 KiB each.
+	OutputBase        int64 = 1 << 20
+	OutputPerArticle  int64 = 16 << 10
+	DefaultStderrTail       = 64 << 10
 	// DefaultWaitDelay bounds how long Run waits for the child's pipes to
 	// close once the child has exited or been killed (a grandchild that left
 	// the process group may hold them open).
@@ -61,7 +68,11 @@ type Config struct {
 	// CPULimit is RLIMIT_CPU, rounded up to whole seconds; default 2×Timeout;
 	// negative disables it.
 	CPULimit time.Duration
-	// MaxOutput caps the child's stdout in bytes; default 256 MiB.
+	// MaxOutput caps the child's stdout in bytes. Zero sizes the cap from the
+	// request: OutputBase + OutputPerArticle per article (1 MiB + 16 KiB each),
+	// never above DefaultMaxOutput, so that a runaway child against a small
+	// request costs the parent about a megabyte, not 256 MiB. A positive value
+	// is used as it is.
 	MaxOutput int64
 	// StderrTail is how many trailing bytes of stderr are kept; default 64 KiB.
 	StderrTail int
@@ -82,8 +93,8 @@ func (c Config) withDefaults() Config {
 	if c.CPULimit == 0 {
 		c.CPULimit = 2 * c.Timeout
 	}
-	if c.MaxOutput <= 0 {
-		c.MaxOutput = DefaultMaxOutput
+	if c.MaxOutput < 0 {
+		c.MaxOutput = 0
 	}
 	if c.StderrTail <= 0 {
 		c.StderrTail = DefaultStderrTail
@@ -92,6 +103,17 @@ func (c Config) withDefaults() Config {
 		c.WaitDelay = DefaultWaitDelay
 	}
 	return c
+}
+
+// outputLimit is the stdout cap for a request of n articles (see MaxOutput).
+func (c Config) outputLimit(n int) int64 {
+	if c.MaxOutput > 0 {
+		return c.MaxOutput
+	}
+	if int64(n) >= (DefaultMaxOutput-OutputBase)/OutputPerArticle {
+		return DefaultMaxOutput
+	}
+	return OutputBase + int64(n)*OutputPerArticle
 }
 
 // cpuSeconds is the CPU limit rounded up to whole seconds (0: none).
@@ -234,7 +256,7 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	// Both callbacks run only after Start has set cmd.Process (exec starts
 	// the copying goroutines and the context watcher after that), so they
 	// use it rather than r.pid, which is stored a moment later.
-	stdout := &cappedBuffer{max: cfg.MaxOutput, onOverflow: func() { _ = killGroup(cmd.Process.Pid) }}
+	stdout := newCappedBuffer(cfg.outputLimit(len(req.Articles)), func() { _ = killGroup(cmd.Process.Pid) })
 	stderr := &tailBuffer{n: cfg.StderrTail}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Cancel = func() error {
@@ -318,7 +340,7 @@ func classify(ctx context.Context, cfg Config, out *Outcome, stdout *cappedBuffe
 	killed bool, signal syscall.Signal, req *models.AnalysisRequest) (*models.AnalysisReport, *models.Degraded) {
 	switch {
 	case stdout.over:
-		return nil, degrade(models.ReasonOutputTooLarge, fmt.Sprintf("the analyzer's output exceeded the %s limit", formatBytes(cfg.MaxOutput)))
+		return nil, degrade(models.ReasonOutputTooLarge, fmt.Sprintf("the analyzer's output exceeded the %s limit", formatBytes(stdout.max)))
 	case killed && errors.Is(ctx.Err(), context.Canceled):
 		return nil, degrade(models.ReasonCancelled, "the analysis was cancelled")
 	case killed && ctx.Err() != nil:
@@ -346,7 +368,7 @@ func classify(ctx context.Context, cfg Config, out *Outcome, stdout *cappedBuffe
 		}
 		line := crashLine(out.StderrTail)
 		switch {
-		case strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: "):
+		case goPanicked(out.StderrTail):
 			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer crashed (%s)", line))
 		case out.ExitCode == 2 && line != "":
 			return nil, degrade(models.ReasonCrashed, fmt.Sprintf("the analyzer rejected the request (exit status 2: %s)", line))
@@ -408,31 +430,110 @@ func outOfMemory(stderr string) bool {
 	return false
 }
 
-// crashLine picks the most telling stderr line: a Go panic or fatal error
-// line when there is one, else the last non-empty line (where Python and most
-// programs put the error).
+// crashLine picks the most telling stderr line, in this order: the
+// analyzer's own last error line ("research-analyze: …"); the first Go
+// "panic: " or "fatal error: " line (a re-panic repeats it later with
+// " [recovered]"); else the last line that is not part of a stack trace (Go
+// goroutine headers, function and file:line frames, "created by …"; Python's
+// indented "File …" frames), which is where Python and most programs put the
+// error. When every line looks like a frame, the last non-empty line.
 func crashLine(stderr string) string {
 	lines := strings.Split(stderr, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); strings.HasPrefix(l, "research-analyze:") {
+			return oneLine(l)
+		}
+	}
 	for _, l := range lines {
 		l = strings.TrimSpace(l)
 		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
 			return oneLine(l)
 		}
 	}
+	last := ""
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
-			return oneLine(l)
+		l := strings.TrimRight(lines[i], " \t\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if last == "" {
+			last = strings.TrimSpace(l)
+		}
+		if !stackFrame(l) {
+			return oneLine(strings.TrimSpace(l))
 		}
 	}
-	return ""
+	return oneLine(last)
+}
+
+// goPanicked reports whether stderr holds a Go panic or fatal error line:
+// then the child crashed, whatever line explains it best.
+func goPanicked(stderr string) bool {
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+			return true
+		}
+	}
+	return false
+}
+
+// goFuncName matches the function part of a Go stack frame's function line
+// (before its argument list): "main.main", "panic",
+// "github.com/x/y.(*T).Method", "main.work.func1", "main.Map[...]".
+var goFuncName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_./*()\[\]-]*$`)
+
+// goFunctionFrame reports whether t is a Go frame's function line:
+// "main.main()", "panic({0x4b2c40?, 0xc000012345?})", "main.f(0x1, ...)".
+func goFunctionFrame(t string) bool {
+	i := strings.IndexByte(t, '(')
+	if i <= 0 || !strings.HasSuffix(t, ")") {
+		return false
+	}
+	name := t[:i]
+	if strings.HasSuffix(name, ".") { // a method on a pointer: "pkg.(*T).M(…)"
+		if j := strings.Index(t[i:], ")."); j > 0 {
+			if k := strings.IndexByte(t[i+j+2:], '('); k > 0 {
+				name = t[:i+j+2+k]
+			}
+		}
+	}
+	return goFuncName.MatchString(name) && (strings.Contains(name, ".") || name == "panic")
+}
+
+// goroutineHeader matches "goroutine 1 [running]:" and "goroutine 7 gp=… m=… [chan receive]:".
+var goroutineHeader = regexp.MustCompile(`^goroutine \d+ .*\[.*\]:?$`)
+
+// stackFrame reports whether a stderr line (untrimmed) is part of a stack
+// trace rather than a message.
+func stackFrame(line string) bool {
+	t := strings.TrimSpace(line)
+	switch {
+	case strings.HasPrefix(line, "\t"): // Go: "\t/path/main.go:12 +0x97"
+		return true
+	case goroutineHeader.MatchString(t),
+		strings.HasPrefix(t, "created by "),
+		t == "runtime stack:",
+		strings.HasPrefix(t, "...") && strings.HasSuffix(t, "frames elided..."),
+		strings.HasPrefix(t, "[signal ") && strings.HasSuffix(t, "]"),
+		t == "Traceback (most recent call last):":
+		return true
+	case strings.HasPrefix(line, " ") && strings.HasPrefix(t, "File \""): // Python frame
+		return true
+	case strings.HasPrefix(line, "    ") && !strings.Contains(t, ": "):
+		// Python's echoed source line under a frame ("    x = f(y)").
+		return true
+	}
+	return goFunctionFrame(t)
 }
 
 func formatBytes(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
 		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20:
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 	case n >= 1<<10:
 		return fmt.Sprintf("%d KiB", n>>10)
 	default:
