@@ -3,6 +3,7 @@ package page
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -59,19 +60,63 @@ func peakHeap(f func()) (peak, total uint64) {
 	return peak, after.TotalAlloc - before.TotalAlloc
 }
 
-// TestExtractHTMLHostileMemory: a page made of millions of tiny elements is
-// refused before a DOM is built, with little memory.
+// largestAcceptedPage is about MaxPageBytes of elements with classes and
+// attributes, just under MaxElements: the costliest page ExtractHTML parses.
+func largestAcceptedPage() []byte {
+	el := `<p class="` + strings.Repeat("c ", 20) + `" data-x="` + strings.Repeat("y", 20) + `">word word </p>`
+	n := min((MaxPageBytes-100)/len(el), MaxElements-10)
+	return append([]byte("<html><body>"), bytes.Repeat([]byte(el), n)...)
+}
+
+// TestExtractHTMLHostileMemory: pages made of many tiny elements are refused
+// before a DOM is built, with next to no memory (before the pre-count the
+// 14 MB page cost 482 MiB of peak heap). The costliest page that is parsed
+// is measured by BenchmarkExtractHTMLLargestPage (too slow under -race for a
+// unit test).
 func TestExtractHTMLHostileMemory(t *testing.T) {
-	page := hostilePage()
-	require.Greater(t, len(page), 14_000_000)
-	var err error
-	peak, total := peakHeap(func() {
-		_, err = ExtractHTML(page, "https://hostile.example/")
-	})
-	require.ErrorIs(t, err, ErrTooComplex)
-	t.Logf("14 MB hostile page: peak heap %d MiB, allocated %d MiB", peak>>20, total>>20)
-	assert.Less(t, peak, uint64(150<<20), "peak heap")
-	assert.Less(t, total, uint64(150<<20), "total allocated")
+	tests := []struct {
+		name    string
+		page    []byte
+		wantErr error
+		peak    uint64
+	}{
+		{"14 MB of <p>a</p><b>x</b><i>y</i>", hostilePage(), ErrTooComplex, 16 << 20},
+		{"elements one past the cap", append([]byte("<body>"), bytes.Repeat([]byte("<br>"), MaxElements)...), ErrTooComplex, 16 << 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			peak, total := peakHeap(func() {
+				_, err = ExtractHTML(tc.page, "https://hostile.example/")
+			})
+			if tc.wantErr != nil {
+				require.ErrorIs(t, err, tc.wantErr)
+			} else {
+				require.NotErrorIs(t, err, ErrTooComplex)
+			}
+			t.Logf("%d-byte page: peak heap %d MiB, allocated %d MiB", len(tc.page), peak>>20, total>>20)
+			assert.Less(t, peak, tc.peak, "peak heap")
+		})
+	}
+}
+
+// BenchmarkExtractHTMLLargestPage reports the peak heap of extracting the
+// costliest page ExtractHTML accepts (about MaxPageBytes, just under
+// MaxElements elements). Run:
+//
+//	go test -run XXX -bench LargestPage -benchtime 3x ./agents/page/
+func BenchmarkExtractHTMLLargestPage(b *testing.B) {
+	page := largestAcceptedPage()
+	var worst uint64
+	for b.Loop() {
+		var err error
+		peak, _ := peakHeap(func() { _, err = ExtractHTML(page, "https://hostile.example/") })
+		if errors.Is(err, ErrTooComplex) {
+			b.Fatal(err)
+		}
+		worst = max(worst, peak)
+	}
+	b.ReportMetric(float64(worst)/(1<<20), "peak-heap-MiB")
 }
 
 // TestCountElements: the pre-count stops just past the cap and counts what
