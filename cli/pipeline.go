@@ -74,7 +74,9 @@ func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 // newAgent builds the agent for one source.
 func newAgent(client *fetch.Client, maxResults int) func(models.Source) (agents.Agent, error) {
 	return func(src models.Source) (agents.Agent, error) {
-		if src.MaxResults == 0 {
+		// limits.max_results is what a search API is asked for; a feed keeps
+		// its own default cap (its newest items) unless the source sets one.
+		if src.MaxResults == 0 && src.Kind != models.KindFeed {
 			src.MaxResults = maxResults
 		}
 		switch src.Kind {
