@@ -30,7 +30,7 @@ const Accept = "application/rss+xml, application/atom+xml, application/feed+json
 	"application/xml;q=0.8, text/xml;q=0.8, application/json;q=0.7, */*;q=0.1"
 
 // DefaultMaxItems is how many items a feed gives when its source sets no
-// MaxResults (the CLI always sets it, from limits.max_results).
+// MaxResults of its own (the CLI applies limits.max_results to search APIs only).
 const DefaultMaxItems = 50
 
 // summaryChars bounds a summary made from an item's content when the item has
