@@ -165,7 +165,7 @@ func categories(e *atom.Entry) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(c string) {
-		c = strings.TrimSpace(c)
+		c = canon.Collapse(c)
 		if c != "" && !seen[c] {
 			seen[c] = true
 			out = append(out, c)

@@ -114,7 +114,7 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 			Kind:          string(models.KindHackerNews),
 			URL:           link,
 			Title:         canon.Text(h.Title),
-			Author:        h.Author,
+			Author:        canon.Collapse(h.Author),
 			Published:     created(h),
 			DiscussionURL: disc,
 			Site:          "Hacker News",

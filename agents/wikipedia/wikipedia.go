@@ -202,7 +202,7 @@ func (a *Agent) fromHit(h searchHit) models.Article {
 		Source:   a.src.Name,
 		Kind:     string(models.KindWikipedia),
 		URL:      u,
-		Title:    h.Title,
+		Title:    canon.Collapse(h.Title),
 		Summary:  canon.Text(h.Snippet),
 		Site:     "Wikipedia",
 		Language: a.lang(),
