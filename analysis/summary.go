@@ -31,18 +31,78 @@ var (
 	wCent, wPos, wArt            = 0.7, 0.7, 0.15
 )
 
-// boilerplate matches sentences that are page furniture, not content. The
+// boilerplate patterns: sentences that are page furniture, not content. The
 // patterns are specific ("we use cookies", not "cookie") so that an article
-// about cookies, copyright or JavaScript keeps its sentences.
-var boilerplate = regexp.MustCompile(`(?i)(share (this|on (facebook|twitter|x|linkedin|reddit|whatsapp))|` +
-	`(we|this (site|website)) uses? cookies|accept (all )?cookies|cookie (policy|settings|preferences|consent)|` +
-	`^read more|read more (at|on|here|about)|subscribe (to (our|the)|now|today|for (free|more))|` +
-	`(sign up|register) (for|to) (our|the|a) (free )?newsletter|all rights reserved|copyright ©|© ?\d{4}|` +
-	`click here|follow us|^advertisement|related (articles|stories|posts)|(log|sign) ?in to (comment|continue|read)|` +
-	`terms of (use|service)|privacy policy|getty images|contributed to this report|https?://|www\.|` +
-	`^(photo|image|video|source|credit)s?:|^(updated|published|posted)( on)? |(enable|requires?) javascript|` +
-	`(update|upgrade) your browser|browser (does not|doesn't) support|this (article|story) (was|is) (originally|first)|` +
-	`\bemail\b.*\bto a friend|sponsored (content|post|by)|affiliate link)`)
+// about cookies, copyright or JavaScript keeps its sentences. They are
+// expanded into literal phrases matched against the lower-cased sentence,
+// because one large case-insensitive regular expression cost more than the
+// rest of the summary on small requests.
+var (
+	// boilerplatePhrases may occur anywhere in a sentence.
+	boilerplatePhrases = expand(
+		"share this", "share on {facebook|twitter|x|linkedin|reddit|whatsapp}",
+		"{we|this site|this website} {use|uses} cookies", "accept {|all }cookies",
+		"cookie {policy|settings|preferences|consent}",
+		"read more {at|on|here|about}",
+		"subscribe {to our|to the|now|today|for free|for more}",
+		"{sign up|register} {for|to} {our|the|a} {|free }newsletter",
+		"all rights reserved", "copyright ©", "click here", "follow us",
+		"related {articles|stories|posts}", "{log|sign}{| }in to {comment|continue|read}",
+		"terms of {use|service}", "privacy policy", "getty images", "contributed to this report",
+		"http://", "https://", "www.",
+		"{enable|require|requires} javascript", "{update|upgrade} your browser",
+		"browser {does not|doesn't} support", "this {article|story} {was|is} {originally|first}",
+		"sponsored {content|post|by}", "affiliate link",
+	)
+	// boilerplatePrefixes start a sentence.
+	boilerplatePrefixes = expand(
+		"read more", "advertisement",
+		"{photo|image|video|source|credit}{|s}:",
+		"{updated|published|posted} ", "{updated|published|posted} on ",
+	)
+	// copyrightYear is "©" followed by a year.
+	copyrightYear = regexp.MustCompile(`© ?\d{4}`)
+)
+
+// expand turns patterns with {a|b} alternatives into every literal they denote.
+func expand(patterns ...string) []string {
+	var out []string
+	for _, p := range patterns {
+		i := strings.IndexByte(p, '{')
+		if i < 0 {
+			out = append(out, p)
+			continue
+		}
+		j := i + strings.IndexByte(p[i:], '}')
+		for _, alt := range strings.Split(p[i+1:j], "|") {
+			out = append(out, expand(p[:i]+alt+p[j+1:])...)
+		}
+	}
+	return out
+}
+
+// isBoilerplate reports whether a sentence is page furniture.
+func isBoilerplate(s string) bool {
+	lower := strings.ToLower(s)
+	for _, p := range boilerplatePrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	for _, p := range boilerplatePhrases {
+		if strings.Contains(lower, p) {
+			return true
+		}
+	}
+	if strings.Contains(lower, "©") && copyrightYear.MatchString(lower) {
+		return true
+	}
+	// "email this to a friend", "e-mail … to a friend"
+	if k := strings.Index(lower, "email"); k >= 0 && strings.Contains(lower[k:], "to a friend") {
+		return true
+	}
+	return false
+}
 
 // byline matches a sentence that starts with a byline: "By Jane Smith".
 var byline = regexp.MustCompile(`^By \p{Lu}[\p{Ll}'’-]+ (\p{Lu}\.? )?\p{Lu}[\p{Ll}'’-]+`)
@@ -77,7 +137,7 @@ func goodSentence(s string, words int) bool {
 	if strings.Count(s, "|") > 1 || strings.Count(s, "•") > 0 {
 		return false
 	}
-	return !boilerplate.MatchString(s) && !byline.MatchString(s)
+	return !isBoilerplate(s) && !byline.MatchString(s)
 }
 
 func sentenceSim(a, b *sentence) float64 {
