@@ -33,16 +33,19 @@ func writeMarkdown(w io.Writer, v *view, opts Options) error {
 	}
 	for _, it := range v.shown() {
 		title := mdEscape.Replace(orUntitled(it.a.Title))
-		if it.a.URL != "" {
-			title = fmt.Sprintf("[%s](%s)", title, it.a.URL)
+		if u := it.a.URL; webLink(u) {
+			title = fmt.Sprintf("[%s](<%s>)", title, u)
 		}
-		fmt.Fprintf(b, "%d. <a id=\"a%d\"></a>**%s**  \n   %s\n", it.n, it.n, title, mdEscape.Replace(v.meta(it)))
+		// A bullet with the number written out: an ordered list would be
+		// renumbered by Markdown renderers and break the summary's citations.
+		fmt.Fprintf(b, "- <a id=\"a%d\"></a>**\\[%d\\]** **%s**  \n  %s", it.n, it.n, title, mdEscape.Replace(v.meta(it)))
 		if len(it.keywords) > 0 {
-			fmt.Fprintf(b, "   _%s_\n", mdEscape.Replace(strings.Join(it.keywords, ", ")))
+			fmt.Fprintf(b, "  \n  _%s_", mdEscape.Replace(strings.Join(it.keywords, ", ")))
 		}
 		if also := alsoReported(it); len(also) > 0 {
-			fmt.Fprintf(b, "   (also reported by: %s)\n", mdEscape.Replace(strings.Join(also, ", ")))
+			fmt.Fprintf(b, "  \n  (also reported by: %s)", mdEscape.Replace(strings.Join(also, ", ")))
 		}
+		b.WriteString("\n")
 	}
 	if v.hidden > 0 {
 		fmt.Fprintf(b, "\n…and %d more.\n", v.hidden)
@@ -54,4 +57,10 @@ func writeMarkdown(w io.Writer, v *view, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// webLink reports whether u may become a link: http(s) only (no javascript: or
+// data:), and nothing that would end the <…> destination early.
+func webLink(u string) bool {
+	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, "<>\n\r ")
 }

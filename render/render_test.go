@@ -143,6 +143,16 @@ func TestTerminalEscapesAreStripped(t *testing.T) {
 	assert.Equal(t, "Evil \x1b[2J\x1b[31mRED\x1b]0;pwned\x07 title\u009b", r.Articles[0].Title, "the caller's result is not modified")
 }
 
+func TestMarkdownLinksOnlyToTheWeb(t *testing.T) {
+	r := sampleResult(true)
+	r.Articles[0].URL = "javascript:alert(1)"
+	r.Articles[1].URL = "https://example.org/a_(b)"
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, r, Options{Format: Markdown}))
+	assert.NotContains(t, buf.String(), "javascript:")
+	assert.Contains(t, buf.String(), "(<https://example.org/a_(b)>)")
+}
+
 func TestHTMLEscapes(t *testing.T) {
 	r := sampleResult(true)
 	r.Articles[0].URL = "javascript:alert(1)"
