@@ -26,7 +26,7 @@ ol.articles li{margin-bottom:.8rem} table{border-collapse:collapse;font-size:.9r
 {{with .R.Degraded}}<p class="note">{{degraded . ""}}</p>{{end}}
 {{if .Summary}}<h2>Summary</h2><ul>{{range .Summary}}<li>{{.Text}}{{if .N}} <a href="#a{{.N}}">[{{.N}}]</a>{{end}}</li>{{end}}</ul>{{end}}
 {{if .Keyphrases}}<p><strong>Keyphrases:</strong> {{join .Keyphrases " · "}}</p>{{end}}
-{{if .Items}}<h2>Articles</h2><ol class="articles">{{range .Items}}<li id="a{{.N}}">
+{{if .Items}}<h2>Articles</h2><ol class="articles">{{range .Items}}<li id="a{{.N}}" value="{{.N}}">
 <strong>{{if .URL}}<a href="{{.URL}}">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong><br>
 <span class="meta">{{.Meta}}</span>{{if .Keywords}}<br><span class="kw">{{join .Keywords ", "}}</span>{{end}}
 {{if .Also}}<br><span class="meta">also reported by: {{join .Also ", "}}</span>{{end}}
