@@ -117,6 +117,11 @@ func TestCitedArticlesAreListedBeyondTheLimit(t *testing.T) {
 	out := buf.String()
 	assert.Contains(t, out, "   1  Longformer")
 	assert.Contains(t, out, "   2  Why your LLM", "article 2 is cited by the summary")
+	for f, want := range map[Format]string{HTML: `<li id="a2" value="2">`, Markdown: `**\[2\]** **[Why your LLM`} {
+		buf.Reset()
+		require.NoError(t, Write(&buf, sampleResult(true), Options{Format: f, Limit: 1}))
+		assert.Contains(t, buf.String(), want, "format %s keeps the citation number", f)
+	}
 	r := sampleResult(true)
 	r.Analysis.Summary = r.Analysis.Summary[:1]
 	buf.Reset()
