@@ -29,7 +29,7 @@ type progress struct {
 
 func newProgress(ios IO, verbose bool, total int) *progress {
 	return &progress{ios: ios, verbose: verbose, spinner: ios.ErrTTY && !verbose, total: total,
-		stage: fmt.Sprintf("fetching %d sources", total)}
+		stage: "fetching " + plural(total, "source")}
 }
 
 func (p *progress) begin() {
@@ -97,7 +97,7 @@ func (p *progress) SourceStarted(src models.Source) {
 func (p *progress) SourceFinished(r models.SourceResult) {
 	p.mu.Lock()
 	p.done++
-	p.stage = fmt.Sprintf("fetching %d sources (%d done)", p.total, p.done)
+	p.stage = fmt.Sprintf("fetching %s (%d done)", plural(p.total, "source"), p.done)
 	p.mu.Unlock()
 	if r.Error != "" {
 		p.line("  ✗ %-14s %6d ms  %s", r.Name, r.ElapsedMS, r.Error)
