@@ -8,10 +8,11 @@ import (
 	"github.com/research-cli/research/analysis/text"
 )
 
-// Keyphrase candidates are maximal runs of 1 to maxPhraseLen content words
-// inside one clause: no stop word anywhere (so none at the edges), no number
-// or one-letter word at an edge, and in English no adverb anywhere and a
-// plausible head noun at the end.
+// Keyphrase candidates are maximal runs of content words inside one clause,
+// less the trailing words that cannot head a noun phrase, if 1 to
+// maxPhraseLen words remain: no stop word or number anywhere, no one-letter
+// word at an edge, and in English no adverb anywhere and a plausible head
+// noun at the end.
 const (
 	maxPhraseLen = 4
 	// maxWordBytes is the longest word a keyphrase may hold; longer ones are
@@ -190,49 +191,44 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 			if i > 0 && !start.Is(text.FlagBreak) && extends(toks[i-1], src, english) && !(english && pluralLike(toks[i-1].Surface(src))) {
 				continue // not the start of a run
 			}
-			for l := 1; l <= maxPhraseLen && i+l <= len(toks); l++ {
-				t := toks[i+l-1]
-				if l > 1 && (t.Is(text.FlagBreak) || (english && pluralLike(toks[i+l-2].Surface(src)))) {
-					break
-				}
-				if t.Len > maxWordBytes || (english && isAdverb(t.Surface(src))) {
-					break
-				}
-				if t.Is(text.FlagStop) {
-					break
-				}
-				if t.Is(text.FlagNumeric) || t.Len < 2 {
-					continue
-				}
-				if english && !headNoun(t.Surface(src)) {
-					continue
-				}
-				var p phrase
-				p.n = l
-				for k := range l {
-					p.terms[k] = toks[i+k].Term
-				}
-				if i+l < len(toks) && !toks[i+l].Is(text.FlagBreak) && extends(toks[i+l], src, english) && !(english && pluralLike(t.Surface(src))) {
-					continue // not the end of the run
-				}
-				if l == 1 && english && genericNouns[strings.ToLower(t.Surface(src))] {
-					continue
-				}
-				p.hash = hashTerms(p.seq())
-				if k, ok := idx[p.hash]; ok {
-					out[k].tf++
-					if f == fieldTitle {
-						out[k].inTitle = true
-					}
-					continue
-				}
-				p.tf = 1
-				p.first = pos + i
-				p.field, p.tok = f, i
-				p.inTitle = f == fieldTitle
-				idx[p.hash] = len(out)
-				out = append(out, p)
+			end := i + 1
+			for end < len(toks) && !toks[end].Is(text.FlagBreak) && extends(toks[end], src, english) && !(english && pluralLike(toks[end-1].Surface(src))) {
+				end++
 			}
+			// A noun phrase ends with its head noun: drop trailing words that
+			// cannot be one ("the control system described" gives "control
+			// system"), the (ADJ|NOUN)* NOUN pattern of the Inspec literature.
+			for end > i && (toks[end-1].Len < 2 || (english && !headNoun(toks[end-1].Surface(src)))) {
+				end--
+			}
+			l := end - i
+			// Runs longer than maxPhraseLen are lists or garbled text; their
+			// trailing words as a phrase scored worse on both Inspec folds.
+			if l == 0 || l > maxPhraseLen {
+				continue
+			}
+			if l == 1 && english && genericNouns[strings.ToLower(toks[i].Surface(src))] {
+				continue
+			}
+			var p phrase
+			p.n = l
+			for k := range l {
+				p.terms[k] = toks[i+k].Term
+			}
+			p.hash = hashTerms(p.seq())
+			if k, ok := idx[p.hash]; ok {
+				out[k].tf++
+				if f == fieldTitle {
+					out[k].inTitle = true
+				}
+				continue
+			}
+			p.tf = 1
+			p.first = pos + i
+			p.field, p.tok = f, i
+			p.inTitle = f == fieldTitle
+			idx[p.hash] = len(out)
+			out = append(out, p)
 		}
 		pos += len(toks)
 	}
@@ -241,9 +237,9 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 
 // score is a candidate's score: the sum of its words' TF-IDF in the article
 // (wordScore[term]; so longer phrases of strong words win), times the
-// first-position prior, the title boost, the length prior and a penalty for
-// phrases that only occur inside longer runs of content words. The phrase's
-// own frequency is already in its words'.
+// first-position prior, the title boost and the length prior. The phrase's
+// own frequency is already in its words' (an extra 1 + a·ln tf factor scored
+// worse on both Inspec folds).
 func score(wordScore []float64, p *phrase) float64 {
 	s := 0.0
 	for _, t := range p.seq() {
