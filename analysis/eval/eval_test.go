@@ -52,6 +52,17 @@ func TestKeyphraseAtK(t *testing.T) {
 	}
 }
 
+func TestInspecFold(t *testing.T) {
+	for _, tc := range []struct {
+		name, id string
+		want     int
+	}{
+		{"odd", "15", 1}, {"even", "2024", 0}, {"zero", "0", 0}, {"nine", "9", 1}, {"empty", "", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, inspecFold(tc.id)) })
+	}
+}
+
 func TestSentenceF1(t *testing.T) {
 	got := SentenceF1([]int{0, 2, 2, 5}, []int{0, 1, 2})
 	assert.InDelta(t, 2.0/3, got.P, 1e-9)
@@ -129,6 +140,14 @@ func TestEvaluationTargets(t *testing.T) {
 		assert.Equal(t, 500, r.Docs)
 		assert.GreaterOrEqual(t, r.At10.F, 0.34, "Inspec F1@10")
 		assert.GreaterOrEqual(t, r.At5.F, 0.28, "Inspec F1@5")
+		assert.Equal(t, r.Docs, r.Folds[0].Docs+r.Folds[1].Docs, "folds partition the documents")
+		for k, f := range r.Folds {
+			assert.Positive(t, f.Docs, "fold %d is not empty", k)
+			assert.GreaterOrEqual(t, f.F1At10, 0.34, "Inspec F1@10 on fold %d", k)
+		}
+		// The folds' averages weighted by size are the overall average.
+		n0, n1 := float64(r.Folds[0].Docs), float64(r.Folds[1].Docs)
+		assert.InDelta(t, r.At10.F, (n0*r.Folds[0].F1At10+n1*r.Folds[1].F1At10)/(n0+n1), 1e-9)
 	})
 	t.Run("summaries", func(t *testing.T) {
 		r, err := Summaries(dir)
