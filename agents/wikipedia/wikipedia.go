@@ -134,6 +134,15 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 			&fetch.Error{Kind: fetch.KindMalformed, URL: su, Err: errors.New("decode search response: no query.search field")})
 	}
 	hits := sr.Query.Search
+	// Summaries get most of what is left of the deadline, not all of it: when
+	// they run late the search's own snippets stand in, and the source still
+	// returns its pages in time rather than failing whole.
+	sctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithDeadline(ctx, dl.Add(-time.Until(dl)/5))
+		defer cancel()
+	}
 	out := make([]models.Article, len(hits))
 	sem := make(chan struct{}, summaryParallel)
 	var wg sync.WaitGroup
@@ -142,11 +151,11 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
-			case <-ctx.Done():
+			case <-sctx.Done():
 				out[i] = a.fromHit(h)
 				return
 			}
-			out[i] = a.article(ctx, h)
+			out[i] = a.article(sctx, h)
 		})
 	}
 	wg.Wait()

@@ -151,18 +151,34 @@ func TestSearchErrors(t *testing.T) {
 	}
 }
 
-func TestSearchCancelled(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/w/api.php" {
-			_, _ = w.Write([]byte(`{"query":{"search":[{"title":"A"},{"title":"B"}]}}`))
-			return
-		}
-		<-r.Context().Done()
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	_, err := New(models.Source{Name: "w", URL: srv.URL}, newClient(t)).Search(ctx, "q")
-	require.Error(t, err)
-	assert.Equal(t, fetch.KindTimeout, fetch.KindOf(err), "%v", err)
+func TestSearchDeadline(t *testing.T) {
+	hang := func(hangSearch bool) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/w/api.php" && !hangSearch {
+				_, _ = w.Write([]byte(`{"query":{"search":[{"title":"A","snippet":"about a"},{"title":"B","snippet":"about b"}]}}`))
+				return
+			}
+			<-r.Context().Done()
+		}))
+	}
+	t.Run("summaries late: the snippets arrive before the deadline", func(t *testing.T) {
+		srv := hang(false)
+		defer srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		arts, err := New(models.Source{Name: "w", URL: srv.URL}, newClient(t)).Search(ctx, "q")
+		require.NoError(t, err)
+		require.NoError(t, ctx.Err(), "returned before the source's deadline")
+		require.Len(t, arts, 2)
+		assert.Equal(t, "about a", arts[0].Summary)
+	})
+	t.Run("search late: a timeout error", func(t *testing.T) {
+		srv := hang(true)
+		defer srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		_, err := New(models.Source{Name: "w", URL: srv.URL}, newClient(t)).Search(ctx, "q")
+		require.Error(t, err)
+		assert.Equal(t, fetch.KindTimeout, fetch.KindOf(err), "%v", err)
+	})
 }
