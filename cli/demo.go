@@ -160,10 +160,9 @@ type narrator struct {
 	color bool
 	total int
 
-	nameW    int
-	mu       sync.Mutex
-	enrich   string
-	analysis string
+	nameW  int
+	mu     sync.Mutex
+	enrich string
 }
 
 func (n *narrator) printf(format string, args ...any) {
@@ -186,7 +185,7 @@ func (n *narrator) SourceFinished(r models.SourceResult) {
 	if r.OffTopic > 0 {
 		extra = fmt.Sprintf(", %d off-topic items dropped", r.OffTopic)
 	}
-	n.printf("   %s %-*s %6d ms  %s%s\n", st.Green("✓"), n.nameW, r.Name, r.ElapsedMS, plural(r.Fetched-r.OffTopic, "article"), extra)
+	n.printf("   %s %-*s %6d ms  %s%s\n", st.Green("✓"), n.nameW, r.Name, r.ElapsedMS, render.Plural(r.Fetched-r.OffTopic, "article"), extra)
 }
 
 func (n *narrator) FetchFinished(orchestrator.FetchStats) {}
@@ -198,11 +197,7 @@ func (n *narrator) EnrichFinished(tried, improved int, elapsed time.Duration) {
 	n.mu.Unlock()
 }
 
-func (n *narrator) AnalysisStarted(articles, requestBytes int) {
-	n.mu.Lock()
-	n.analysis = fmt.Sprintf("%d articles (%s of JSON)", articles, humanBytes(requestBytes))
-	n.mu.Unlock()
-}
+func (n *narrator) AnalysisStarted(int) {}
 
 func (n *narrator) AnalysisFinished(isolation.Outcome) {}
 
@@ -226,7 +221,7 @@ func (n *narrator) fanoutChart(run *orchestrator.Run) {
 		bar := strings.Repeat(" ", from) + strings.Repeat("█", to-from) + strings.Repeat(" ", width-to)
 		what := fmt.Sprintf("%d kept of %d fetched", s.Kept, s.Fetched)
 		if s.Fetched == s.Kept {
-			what = plural(s.Kept, "article")
+			what = render.Plural(s.Kept, "article")
 		} else if dups := s.Fetched - s.OffTopic - s.Kept; dups > 0 {
 			what += fmt.Sprintf(" (%d off-topic, %d already carried by another source)", s.OffTopic, dups)
 		} else {
@@ -253,9 +248,9 @@ func (n *narrator) fanoutChart(run *orchestrator.Run) {
 func (n *narrator) isolation(run *orchestrator.Run, iso isolation.Config, inject string) {
 	st := render.Style{On: n.color}
 	o := run.Analysis
-	what := n.analysis
-	if what == "" {
-		what = fmt.Sprintf("%d articles", len(run.Result.Articles))
+	what := fmt.Sprintf("%d articles", len(run.Result.Articles))
+	if o.RequestBytes > 0 {
+		what += fmt.Sprintf(" (%s of JSON)", humanBytes(o.RequestBytes))
 	}
 	if o.Degraded != nil && o.Degraded.Reason == models.ReasonStartFailed {
 		n.printf("\n%s %s could not be handed over: %s\n", n.bold("3. Isolation:"), what, st.Yellow(o.Degraded.Detail))
@@ -304,22 +299,7 @@ func firstClause(s string) string {
 	if i := strings.Index(s, " ("); i > 0 && i < 60 {
 		return s[:i]
 	}
-	return truncateRunes(s, 60)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return render.Truncate(s, 60)
 }
 
 func baseName(p string) string {

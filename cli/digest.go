@@ -257,8 +257,8 @@ func (t *topicObserver) FetchFinished(s orchestrator.FetchStats) { t.get().Fetch
 func (t *topicObserver) EnrichFinished(tried, improved int, elapsed time.Duration) {
 	t.get().EnrichFinished(tried, improved, elapsed)
 }
-func (t *topicObserver) AnalysisStarted(articles, requestBytes int) {
-	t.get().AnalysisStarted(articles, requestBytes)
+func (t *topicObserver) AnalysisStarted(articles int) {
+	t.get().AnalysisStarted(articles)
 }
 func (t *topicObserver) AnalysisFinished(out isolation.Outcome) { t.get().AnalysisFinished(out) }
 

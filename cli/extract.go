@@ -62,7 +62,7 @@ the article: as text, or with --format json as {"url","title","byline","publishe
 			}
 			b.WriteString(ex.URL + "\n\n")
 			for _, para := range strings.Split(ex.Text, "\n\n") {
-				for _, l := range wrapText(para, termWidth(ios)) {
+				for _, l := range render.Wrap(para, termWidth(ios)) {
 					b.WriteString(l + "\n")
 				}
 				b.WriteString("\n")
@@ -74,25 +74,4 @@ the article: as text, or with --format json as {"url","title","byline","publishe
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "text or json")
 	cmd.Flags().StringVar(&configPath, "config", "", "YAML config `FILE`")
 	return cmd
-}
-
-func wrapText(s string, width int) []string {
-	var lines []string
-	var cur []string
-	n := 0
-	for _, w := range strings.Fields(s) {
-		if n > 0 && n+1+len([]rune(w)) > width {
-			lines = append(lines, strings.Join(cur, " "))
-			cur, n = nil, 0
-		}
-		if n > 0 {
-			n++
-		}
-		cur = append(cur, w)
-		n += len([]rune(w))
-	}
-	if len(cur) > 0 {
-		lines = append(lines, strings.Join(cur, " "))
-	}
-	return lines
 }

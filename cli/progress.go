@@ -8,6 +8,7 @@ import (
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator"
 	"github.com/research-cli/research/orchestrator/isolation"
+	"github.com/research-cli/research/render"
 )
 
 // progress reports a run on stderr: a spinner on a terminal, a line per event
@@ -29,7 +30,7 @@ type progress struct {
 
 func newProgress(ios IO, verbose bool, total int) *progress {
 	return &progress{ios: ios, verbose: verbose, spinner: ios.ErrTTY && !verbose, total: total,
-		stage: "fetching " + plural(total, "source")}
+		stage: "fetching " + render.Plural(total, "source")}
 }
 
 func (p *progress) begin() {
@@ -97,7 +98,7 @@ func (p *progress) SourceStarted(src models.Source) {
 func (p *progress) SourceFinished(r models.SourceResult) {
 	p.mu.Lock()
 	p.done++
-	p.stage = fmt.Sprintf("fetching %s (%d done)", plural(p.total, "source"), p.done)
+	p.stage = fmt.Sprintf("fetching %s (%d done)", render.Plural(p.total, "source"), p.done)
 	p.mu.Unlock()
 	if r.Error != "" {
 		p.line("  ✗ %-14s %6d ms  %s", r.Name, r.ElapsedMS, r.Error)
@@ -122,9 +123,9 @@ func (p *progress) EnrichFinished(tried, improved int, elapsed time.Duration) {
 	}
 }
 
-func (p *progress) AnalysisStarted(articles, requestBytes int) {
+func (p *progress) AnalysisStarted(articles int) {
 	p.setStage(fmt.Sprintf("analysing %d articles", articles))
-	p.line("analysing %d articles (%s of JSON) in research-analyze …", articles, humanBytes(requestBytes))
+	p.line("analysing %d articles in research-analyze …", articles)
 }
 
 func (p *progress) AnalysisFinished(o isolation.Outcome) {
@@ -132,7 +133,7 @@ func (p *progress) AnalysisFinished(o isolation.Outcome) {
 		p.line("analysis degraded (%s): %s", o.Degraded.Reason, o.Degraded.Detail)
 		return
 	}
-	p.line("analysis: pid %d, report back in %s", o.PID, o.Elapsed.Round(time.Millisecond))
+	p.line("analysis: pid %d, %s of JSON in, report back in %s", o.PID, humanBytes(o.RequestBytes), o.Elapsed.Round(time.Millisecond))
 }
 
 func humanBytes(n int) string {

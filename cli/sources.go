@@ -78,7 +78,7 @@ func newSources(ios IO) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), r.Name, r.ElapsedMS, r.Error)
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), r.Name, r.ElapsedMS, plural(r.Fetched, "item"))
+				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), r.Name, r.ElapsedMS, render.Plural(r.Fetched, "item"))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -182,25 +182,17 @@ func importSources(path string, found []models.Source) (added []models.Source, s
 		}
 		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "sources"}, seq)
 	}
-	urls, names := map[string]bool{}, map[string]bool{}
-	for _, s := range cfg.Sources {
-		urls[s.URL] = true
-		names[s.Name] = true
-	}
-	for _, s := range found {
-		if urls[s.URL] {
-			skipped++
-			continue
-		}
-		s.Name = uniqueName(names, opml.Slug(s.Name))
-		s.Kind = models.KindFeed
-		urls[s.URL] = true
+	// opml.Merge skips feeds already configured (same canonical URL) and
+	// renames the ones whose name is taken; what it appends is what is new.
+	merged, _ := opml.Merge(cfg.Sources, found)
+	added = merged[len(cfg.Sources):]
+	skipped = len(found) - len(added)
+	for _, s := range added {
 		n := &yaml.Node{}
 		if err := n.Encode(s); err != nil {
 			return nil, 0, nil, err
 		}
 		seq.Content = append(seq.Content, n)
-		added = append(added, s)
 	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -212,15 +204,6 @@ func importSources(path string, found []models.Source) (added []models.Source, s
 		return nil, 0, nil, fmt.Errorf("the merged config would be invalid: %w", err)
 	}
 	return added, skipped, buf.Bytes(), nil
-}
-
-func uniqueName(used map[string]bool, name string) string {
-	n := name
-	for i := 2; used[n]; i++ {
-		n = fmt.Sprintf("%s-%d", name, i)
-	}
-	used[n] = true
-	return n
 }
 
 func writeFileAtomic(path string, data []byte) error {

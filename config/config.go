@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -284,7 +285,7 @@ func (c *Config) Validate() error {
 		} else {
 			names[s.Name] = i
 		}
-		if !knownKind(s.Kind) {
+		if !slices.Contains(models.Kinds, s.Kind) {
 			add(f+".kind", "%q is not one of hackernews, wikipedia, arxiv, feed", s.Kind)
 		}
 		if s.URL == "" {
@@ -355,15 +356,6 @@ func (c *Config) Validate() error {
 		return nil
 	}
 	return &ValidationError{File: c.Path, Problems: ps}
-}
-
-func knownKind(k models.SourceKind) bool {
-	for _, known := range models.Kinds {
-		if k == known {
-			return true
-		}
-	}
-	return false
 }
 
 // Env is the environment read by ApplyEnv; tests pass their own.

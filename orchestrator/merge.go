@@ -2,22 +2,16 @@ package orchestrator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
-
 	"time"
 
 	"github.com/research-cli/research/agents/canon"
-	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/agents/page"
 	"github.com/research-cli/research/models"
 )
-
-// classify names the kind of an error that does not classify itself.
-func classify(err error) string {
-	return string(fetch.KindOf(err))
-}
 
 // merge flattens the sources' articles in source order, folding exact
 // duplicates (the same canonical URL) into the first, filling its empty fields
@@ -49,7 +43,7 @@ func merge(results []models.SourceResult, perSource [][]models.Article) []models
 
 // fold merges b, an exact duplicate, into a.
 func fold(a *models.Article, b models.Article) {
-	if b.Source != a.Source && !contains(a.AlsoIn, b.Source) {
+	if b.Source != a.Source && !slices.Contains(a.AlsoIn, b.Source) {
 		a.AlsoIn = append(a.AlsoIn, b.Source)
 	}
 	if a.Title == "" {
@@ -73,15 +67,6 @@ func fold(a *models.Article, b models.Article) {
 	if a.DiscussionURL == "" {
 		a.DiscussionURL = b.DiscussionURL
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // uniqueID keeps ids unique within the run, as the contract requires.
@@ -141,7 +126,7 @@ func (o *Orchestrator) enrich(ctx context.Context, arts []models.Article) {
 	o.opts.Enrich(pctx, ptrs)
 	improved := 0
 	for _, p := range ptrs {
-		if p.Extraction == "page" {
+		if p.Extraction == page.ExtractionPage {
 			improved++
 		}
 	}
@@ -158,17 +143,6 @@ func analysisArticles(arts []models.Article) []models.Article {
 	}
 	return out
 }
-
-// approxSize is the request's size in bytes, for the narration.
-func approxSize(req *models.AnalysisRequest) int {
-	var n countWriter
-	_ = json.NewEncoder(&n).Encode(req)
-	return int(n)
-}
-
-type countWriter int
-
-func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // orderArticles puts the articles in the analysis' ranking order when there is
 // one, else newest first; ties keep the merge order.

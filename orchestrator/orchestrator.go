@@ -10,12 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/research-cli/research/agents"
+	"github.com/research-cli/research/agents/fetch"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator/isolation"
 )
@@ -62,7 +62,7 @@ type Observer interface {
 	SourceFinished(res models.SourceResult)
 	FetchFinished(stats FetchStats)
 	EnrichFinished(tried, improved int, elapsed time.Duration)
-	AnalysisStarted(articles, requestBytes int)
+	AnalysisStarted(articles int)
 	AnalysisFinished(out isolation.Outcome)
 }
 
@@ -153,7 +153,7 @@ func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 			Articles: analysisArticles(arts),
 			Options:  o.opts.AnalysisOptions,
 		}
-		o.opts.Observer.AnalysisStarted(len(arts), approxSize(req))
+		o.opts.Observer.AnalysisStarted(len(arts))
 		out := o.opts.Analyze(ctx, req)
 		o.opts.Observer.AnalysisFinished(out)
 		run.Analysis = out
@@ -281,16 +281,8 @@ func describe(err error, src models.Source, srcCtx, stageCtx context.Context, ti
 	return msg, kind
 }
 
-// kinder is satisfied by errors that classify themselves.
-type kinder interface{ ErrorKind() string }
-
-func errorKind(err error) string {
-	var k kinder
-	if errors.As(err, &k) {
-		return k.ErrorKind()
-	}
-	return classify(err)
-}
+// errorKind classifies a source's error for the result's error_kind.
+func errorKind(err error) string { return string(fetch.KindOf(err)) }
 
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -307,7 +299,7 @@ func (nopObserver) SourceStarted(models.Source)            {}
 func (nopObserver) SourceFinished(models.SourceResult)     {}
 func (nopObserver) FetchFinished(FetchStats)               {}
 func (nopObserver) EnrichFinished(int, int, time.Duration) {}
-func (nopObserver) AnalysisStarted(int, int)               {}
+func (nopObserver) AnalysisStarted(int)                    {}
 func (nopObserver) AnalysisFinished(isolation.Outcome)     {}
 
 // DisableAnalysis makes Run stop after fetching (research sources check).

@@ -112,10 +112,6 @@ func newView(r *models.Result, limit int) *view {
 			v.okSources++
 		}
 	}
-	byID := make(map[string]models.Article, len(r.Articles))
-	for _, a := range r.Articles {
-		byID[a.ID] = a
-	}
 	rank := map[string]models.RankedArticle{}
 	sameOf := map[string]string{} // member -> canonical for same_story groups
 	if an := r.Analysis; an != nil {
@@ -170,7 +166,6 @@ func newView(r *models.Result, limit int) *view {
 			v.keyphrase = append(v.keyphrase, k.Phrase)
 		}
 	}
-	_ = byID
 	// The first limit articles are listed, and any later one the summary cites,
 	// so that every citation can be followed.
 	for _, it := range v.items {
@@ -191,7 +186,7 @@ func (v *view) meta(it item) string {
 	a := it.a
 	parts = append(parts, sourceName(a))
 	if a.Points > 0 {
-		parts = append(parts, plural(a.Points, "point"))
+		parts = append(parts, Plural(a.Points, "point"))
 	}
 	if !a.Published.IsZero() {
 		parts = append(parts, a.Published.UTC().Format(dateLayout(a.Published, v.r.GeneratedAt)))
@@ -227,7 +222,8 @@ func dateLayout(t, now time.Time) string {
 	return "2 Jan 2006"
 }
 
-func plural(n int, word string) string {
+// Plural is "1 word" or "n words".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
@@ -345,8 +341,8 @@ func (v *view) byDay() []string {
 	return out
 }
 
-// wrap breaks s into lines of at most width display columns.
-func wrap(s string, width int) []string {
+// Wrap breaks s into lines of at most width display columns (20 at least).
+func Wrap(s string, width int) []string {
 	if width < 20 {
 		width = 20
 	}
@@ -373,8 +369,8 @@ func wrap(s string, width int) []string {
 	return lines
 }
 
-// truncate shortens s to width display columns with an ellipsis.
-func truncate(s string, width int) string {
+// Truncate shortens s, whitespace collapsed, to width display columns with an ellipsis.
+func Truncate(s string, width int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= width {
 		return s

@@ -207,7 +207,7 @@ func TestParseFormat(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
-	lines := wrap(strings.Repeat("word ", 30), 24)
+	lines := Wrap(strings.Repeat("word ", 30), 24)
 	for _, l := range lines {
 		assert.LessOrEqual(t, len(l), 24)
 	}

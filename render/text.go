@@ -43,14 +43,14 @@ func writeText(w io.Writer, v *view, opts Options) error {
 			if s.n > 0 {
 				text += fmt.Sprintf(" [%d]", s.n)
 			}
-			for _, l := range wrap(text, width-2) {
+			for _, l := range Wrap(text, width-2) {
 				fmt.Fprintf(b, "  %s\n", l)
 			}
 		}
 	}
 	if len(v.keyphrase) > 0 {
 		label := "Keyphrases   "
-		lines := wrap(strings.Join(v.keyphrase, " · "), width-len(label))
+		lines := Wrap(strings.Join(v.keyphrase, " · "), width-len(label))
 		for i, l := range lines {
 			if i == 0 {
 				fmt.Fprintf(b, "\n%s%s\n", st.Bold(label), l)
@@ -80,14 +80,14 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		if avail < 30 {
 			avail = 30
 		}
-		t := truncate(orUntitled(it.a.Title), avail)
+		t := Truncate(orUntitled(it.a.Title), avail)
 		pad := avail - utf8.RuneCountInString(t)
 		if pad < 0 {
 			pad = 0
 		}
 		fmt.Fprintf(b, "%4d  %s%s  %s\n", it.n, st.Bold(t), strings.Repeat(" ", pad), st.Dim(meta))
 		if len(it.keywords) > 0 {
-			for _, l := range wrap(strings.Join(it.keywords, ", "), width-6) {
+			for _, l := range Wrap(strings.Join(it.keywords, ", "), width-6) {
 				fmt.Fprintf(b, "      %s\n", st.Cyan(l))
 			}
 		}
@@ -100,7 +100,7 @@ func writeText(w io.Writer, v *view, opts Options) error {
 		if len(it.same) > 0 {
 			var titles []string
 			for _, s := range it.same {
-				titles = append(titles, fmt.Sprintf("%s (%s)", truncate(orUntitled(s.Title), 50), s.Source))
+				titles = append(titles, fmt.Sprintf("%s (%s)", Truncate(orUntitled(s.Title), 50), s.Source))
 			}
 			fmt.Fprintf(b, "      same story: %s\n", strings.Join(titles, "; "))
 		}
@@ -113,7 +113,7 @@ func writeText(w io.Writer, v *view, opts Options) error {
 	if line == "" {
 		line = "none answered"
 	}
-	for i, l := range wrap(line, width-10) {
+	for i, l := range Wrap(line, width-10) {
 		if i == 0 {
 			fmt.Fprintf(b, "\n%s %s\n", st.Bold("Sources  "), l)
 		} else {
@@ -126,7 +126,7 @@ func writeText(w io.Writer, v *view, opts Options) error {
 	if an := v.r.Analysis; an != nil {
 		stats := fmt.Sprintf("%d words · %.0f min of reading", an.Stats.Words, an.Stats.ReadingMinutes)
 		if an.Stats.Duplicates > 0 {
-			stats += fmt.Sprintf(" · %s folded", plural(an.Stats.Duplicates, "duplicate"))
+			stats += fmt.Sprintf(" · %s folded", Plural(an.Stats.Duplicates, "duplicate"))
 		}
 		fmt.Fprintf(b, "%s %s\n", st.Bold("Stats    "), stats)
 		if days := v.byDay(); len(days) > 0 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/research-cli/research/analysis"
+	"github.com/research-cli/research/internal/corpus"
 	"github.com/research-cli/research/models"
 )
 
@@ -21,24 +22,11 @@ var ErrNoCorpus = errors.New("corpus not found")
 // FindCorpus walks up from dir to the directory holding go.mod and returns
 // its sibling ../shared/corpus, or ErrNoCorpus.
 func FindCorpus(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
+	c, err := corpus.Find(dir)
 	if err != nil {
-		return "", fmt.Errorf("find corpus: %w", err)
+		return "", fmt.Errorf("%w: %w", ErrNoCorpus, err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			c := filepath.Join(dir, "..", "shared", "corpus")
-			if st, err := os.Stat(c); err == nil && st.IsDir() {
-				return filepath.Clean(c), nil
-			}
-			return "", fmt.Errorf("%w: no %s", ErrNoCorpus, c)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("%w: no go.mod above the working directory", ErrNoCorpus)
-		}
-		dir = parent
-	}
+	return filepath.Clean(c), nil
 }
 
 // readJSONL decodes every line of a JSON Lines file into a T.

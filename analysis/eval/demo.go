@@ -107,21 +107,3 @@ func Demo(root string) (DemoResult, error) {
 	}
 	return res, nil
 }
-
-// ModuleRoot walks up from dir to the directory holding go.mod.
-func ModuleRoot(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("module root: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("module root: no go.mod above %s", dir)
-		}
-		dir = parent
-	}
-}

@@ -10,6 +10,7 @@ import (
 
 	"fmt"
 	"github.com/research-cli/research/analysis/eval"
+	"github.com/research-cli/research/internal/corpus"
 	"io"
 	"os"
 	"strings"
@@ -39,7 +40,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	// The demo set is in the repository, so it runs without the corpus.
 	if want("demo") {
 		start := time.Now()
-		root, err := eval.ModuleRoot(".")
+		root, err := corpus.ModuleRoot(".")
 		if err == nil {
 			var r eval.DemoResult
 			r, err = eval.Demo(root)
