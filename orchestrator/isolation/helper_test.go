@@ -229,13 +229,14 @@ func helperMain(mode string) int {
 		panic("unreachable state")
 	case "panic-in-goroutine":
 		readRequest()
-		done := make(chan struct{})
+		// The main goroutine waits forever: the panic ends the process. (A
+		// deferred close would let main return first and exit 0 while the
+		// runtime is still printing the panic.)
 		go func() {
-			defer close(done)
 			var m map[string]int
 			m["x"] = 1
 		}()
-		<-done
+		select {}
 	case "busy":
 		x := 0
 		for {
