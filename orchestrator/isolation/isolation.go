@@ -146,7 +146,10 @@ type Outcome struct {
 	StderrBytes  int64  // everything the child wrote to stderr
 
 	// CPUTime is the child's user+system CPU time; MaxRSS its peak resident
-	// memory in bytes (from the kernel's rusage).
+	// memory in bytes (from the kernel's rusage). On Linux the figure is at
+	// least the parent's own peak at the time of exec: Go starts children with
+	// CLONE_VM, and exec records the shared memory's high-water mark into the
+	// child's. It is the child's real peak only when it exceeds that.
 	CPUTime time.Duration
 	MaxRSS  int64
 	// LimitError says why a resource limit could not be applied, if one could not.
