@@ -139,6 +139,7 @@ Try it offline first:  research demo`,
 	opts.bind(root)
 	root.AddCommand(newDemo(ios), newExtract(ios), newSources(ios), newConfigCmd(ios), newMisbehave(ios))
 	root.AddCommand(newDigest(ios))
+	root.AddCommand(newWorker(ios), newMigrate(ios), newJobs(ios)) // issue 9: digests as jobs
 	root.SetVersionTemplate("research {{.Version}}\n")
 	return root
 }
