@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -90,6 +91,49 @@ and when each schedule of the config fires next. Completed jobs are listed with 
 	f.StringArrayVar(&o.states, "state", nil, "only jobs in this `state` (available, scheduled, running, retryable, discarded, cancelled, completed; repeatable)")
 	f.BoolVar(&o.all, "all", false, "include completed jobs")
 	f.IntVarP(&o.limit, "limit", "n", 100, "jobs listed")
+	cmd.AddCommand(newJobsRetry(ios))
+	return cmd
+}
+
+func newJobsRetry(ios IO) *cobra.Command {
+	var configPath, database string
+	cmd := &cobra.Command{
+		Use:   "retry ID...",
+		Short: "Run failed (discarded), cancelled or retrying jobs again now",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ids []int64
+			for _, a := range args {
+				id, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || id <= 0 {
+					return usageError{fmt.Errorf("%q is not a job ID (see research jobs)", a)}
+				}
+				ids = append(ids, id)
+			}
+			cfg, err := config.Load(configPath)
+			if err != nil {
+				return usageError{err}
+			}
+			dbURL, err := databaseOf(ios, database, cfg)
+			if err != nil {
+				return err
+			}
+			db, err := jobs.Open(cmd.Context(), dbURL, false, nil)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			for _, id := range ids {
+				if err := db.Retry(cmd.Context(), id); err != nil {
+					return err
+				}
+				fmt.Fprintf(ios.Err, "research: job %d queued to run again\n", id)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "YAML config `FILE` (for digest.store)")
+	cmd.Flags().StringVar(&database, "database", "", "`URL`: postgres://… or a SQLite file (default: the digest store)")
 	return cmd
 }
 

@@ -323,3 +323,28 @@ func openPostgres(ctx context.Context, database string) (*backend[pgx.Tx], error
 		close: func() error { pool.Close(); return nil },
 	}, nil
 }
+
+// Retry makes a discarded, cancelled or retrying job available to run now.
+func (d *DB) Retry(ctx context.Context, id int64) error {
+	if d.postgres != nil {
+		return retry(ctx, d.postgres, id)
+	}
+	return retry(ctx, d.sqlite, id)
+}
+
+func retry[TTx any](ctx context.Context, b *backend[TTx], id int64) error {
+	if err := b.validate(ctx); err != nil {
+		return err
+	}
+	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	if _, err := c.JobRetry(ctx, id); err != nil {
+		if errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("no job %d in %s", id, b.where)
+		}
+		return fmt.Errorf("retry job %d: %w", id, err)
+	}
+	return nil
+}

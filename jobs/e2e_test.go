@@ -57,7 +57,7 @@ type topicServer struct {
 	delay    time.Duration
 }
 
-func newTopicServer(t *testing.T) (*topicServer, string) {
+func newTopicServer(t testing.TB) (*topicServer, string) {
 	s := &topicServer{requests: map[string]int{}, failOnce: map[string]bool{}, hangOnce: map[string]bool{}}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
@@ -143,7 +143,7 @@ func topicNames(n int) []string {
 // fetching, each topic a digest of its own on a yearly schedule (so that
 // no new period starts while a test runs: every period here is the one of
 // the last 1 January).
-func writeConfig(t *testing.T, dir, serverURL string, topics []string) string {
+func writeConfig(t testing.TB, dir, serverURL string, topics []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "http:\n  cache: \"off\"\n  retries: 0\nlimits:\n  enrich_pages: 0\n  source_timeout: 60s\n  fetch_timeout: 60s\n")
 	fmt.Fprintf(&b, "sources:\n  - {name: hn, kind: hackernews, url: %q}\n", serverURL)
@@ -164,7 +164,7 @@ type worker struct {
 	done chan error
 }
 
-func startWorker(t *testing.T, dir, id string, args ...string) *worker {
+func startWorker(t testing.TB, dir, id string, args ...string) *worker {
 	t.Helper()
 	logPath := filepath.Join(dir, id+".log")
 	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -185,7 +185,7 @@ func startWorker(t *testing.T, dir, id string, args ...string) *worker {
 }
 
 // stop sends SIGTERM and returns the exit code.
-func (w *worker) stop(t *testing.T, within time.Duration) int {
+func (w *worker) stop(t testing.TB, within time.Duration) int {
 	t.Helper()
 	require.NoError(t, w.cmd.Process.Signal(syscall.SIGTERM))
 	select {
@@ -198,14 +198,14 @@ func (w *worker) stop(t *testing.T, within time.Duration) int {
 	return w.cmd.ProcessState.ExitCode()
 }
 
-func (w *worker) kill(t *testing.T) {
+func (w *worker) kill(t testing.TB) {
 	t.Helper()
 	require.NoError(t, w.cmd.Process.Signal(syscall.SIGKILL))
 	<-w.done
 }
 
 // logLines decodes a worker's JSON log lines whose msg is msg.
-func logLines(t *testing.T, path, msg string) []map[string]any {
+func logLines(t testing.TB, path, msg string) []map[string]any {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -232,7 +232,7 @@ func tail(path string, n int) string {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool, debug func() string) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool, debug func() string) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
@@ -243,7 +243,7 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 	}
 }
 
-func deliveredFiles(t *testing.T, dir string) []string {
+func deliveredFiles(t testing.TB, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -258,7 +258,7 @@ func deliveredFiles(t *testing.T, dir string) []string {
 	return out
 }
 
-func research(t *testing.T, dir string, args ...string) (string, string, int) {
+func research(t testing.TB, dir string, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
