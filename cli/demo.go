@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	cfg.Limits.SourceTimeout = 2 * time.Second
 	cfg.Limits.FetchTimeout = 10 * time.Second
 	cfg.Limits.EnrichPages = 6
+	// The fixture server is the demo's whole (loopback) network: its article
+	// pages live on another port than the sources that link to them.
+	cfg.HTTP.AllowPrivateLinks = true
 	cfg.Analyzer.Path = o.analyzer
 	if o.analysisTimeout > 0 {
 		cfg.Analyzer.Timeout = o.analysisTimeout

@@ -87,6 +87,11 @@ type HTTP struct {
 	// Cache is the SQLite file of conditional-GET validators; "off" disables it,
 	// "" means the user's cache directory.
 	Cache string `yaml:"cache"`
+
+	// AllowPrivateLinks lets links found in fetched content (feed items, search
+	// hits, redirects) reach loopback, private and link-local addresses. Off by
+	// default: only the configured sources' own host and port may be private.
+	AllowPrivateLinks bool `yaml:"allow_private_links"`
 }
 
 // Default returns the built-in configuration, pointing at the real public services.
