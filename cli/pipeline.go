@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -139,7 +141,15 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 
 func (p *pipeline) Close() error { return p.client.Close() }
 
+// termWidth is the report's width: $COLUMNS when set (as shells export it,
+// and to lay out a piped report for a given width), else the terminal's
+// width, else 100 columns; between 40 and 140.
 func termWidth(ios IO) int {
+	if v, ok := ios.env("COLUMNS"); ok {
+		if w, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && w > 0 {
+			return min(max(w, 40), 140)
+		}
+	}
 	if !ios.OutTTY {
 		return 100
 	}
