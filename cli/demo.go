@@ -98,6 +98,9 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	cfg.Limits.FetchTimeout = 10 * time.Second
 	cfg.Limits.EnrichPages = 6
 	cfg.Analyzer.Path = o.analyzer
+	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
+		cfg.Analyzer.Path = v
+	}
 	if o.analysisTimeout > 0 {
 		cfg.Analyzer.Timeout = o.analysisTimeout
 	} else if o.inject == "hang" {

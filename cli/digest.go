@@ -272,7 +272,10 @@ func newDigestHistory(ios IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List past digest runs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  research digest history
+  research digest history --topic "sparse attention" -n 5
+  research digest history --format json | jq '.[0]'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDigestHistory(cmd.Context(), ios, o)
 		},

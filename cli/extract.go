@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/research-cli/research/agents/fetch"
 	"github.com/research-cli/research/agents/page"
 	"github.com/research-cli/research/config"
 	"github.com/research-cli/research/render"
@@ -45,6 +47,10 @@ the article: as text wrapped to the terminal, as Markdown, or with --format json
 			defer client.Close()
 			ex, err := page.Extract(cmd.Context(), client, args[0])
 			if err != nil {
+				// The client's errors name the URL already: say it once.
+				if fe := (*fetch.Error)(nil); errors.As(err, &fe) && fe.URL != "" {
+					return fmt.Errorf("extract: %w", fe)
+				}
 				return err
 			}
 			switch format {
