@@ -29,7 +29,7 @@ type Options struct {
 	SourceTimeout time.Duration
 	// StageTimeout is the deadline of the whole fetch stage.
 	StageTimeout time.Duration
-	// Parallel caps the sources fetched at once.
+	// Parallel caps the sources fetched at once; default DefaultParallel.
 	Parallel int
 	// KeepOffTopic keeps feed items that do not bear on the question.
 	KeepOffTopic bool
@@ -76,6 +76,11 @@ type FetchStats struct {
 	Articles   int
 }
 
+// DefaultParallel is the default cap on sources fetched at once: above any
+// typical source list, so all start together and the stage takes as long as
+// its slowest source. The HTTP client's per-host limit is what protects each host.
+const DefaultParallel = 64
+
 // Run is a finished run: the contract result and what it cost.
 type Run struct {
 	Result   models.Result
@@ -97,7 +102,7 @@ func New(opts Options) (*Orchestrator, error) {
 		return nil, errors.New("orchestrator: NewAgent is required")
 	}
 	if opts.Parallel < 1 {
-		opts.Parallel = 8
+		opts.Parallel = DefaultParallel
 	}
 	if opts.SourceTimeout <= 0 {
 		opts.SourceTimeout = 10 * time.Second

@@ -316,6 +316,20 @@ func processAlive(pid int) bool {
 	return state != 'Z' && state != 'X'
 }
 
+// patience is how long a test waits for something that should happen at once
+// (a pid file, a killed process disappearing) before it fails: generous, so
+// that no test fails because the machine is busy (issue 13). Tests make no
+// wall-clock assertions tighter than this.
+const patience = 30 * time.Second
+
+// encodedSize is the size of req as JSON.
+func encodedSize(t *testing.T, req *models.AnalysisRequest) int {
+	t.Helper()
+	b, err := json.Marshal(req)
+	require.NoError(t, err)
+	return len(b)
+}
+
 // waitGone waits up to d for pid to die.
 func waitGone(pid int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
