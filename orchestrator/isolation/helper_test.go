@@ -128,6 +128,10 @@ func helperMain(mode string) int {
 	switch mode {
 	case "echo":
 		_, _ = out.Write(reportJSON(readRequest()))
+	case "pidfile-echo":
+		// Started ahead of its request: says it runs, then waits on stdin.
+		writePidFile(os.Getpid())
+		_, _ = out.Write(reportJSON(readRequest()))
 	case "sleep":
 		sleepForever()
 	case "pidfile-sleep":
