@@ -123,8 +123,10 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 		Enrich: func(ctx context.Context, arts []*models.Article) {
 			page.EnrichAll(ctx, client, arts, 4)
 		},
-		Analyze: func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome {
-			return isolation.Run(ctx, iso, req)
+		// The analyzer starts with the run and waits on its stdin, so its
+		// start-up hides behind the fetch (issue 12).
+		StartAnalysis: func(ctx context.Context) orchestrator.PendingAnalysis {
+			return isolation.Start(ctx, iso)
 		},
 		AnalysisOptions: &models.AnalysisOptions{MaxKeywords: &maxKW, MaxSummarySentences: &maxSum, Explain: po.explain},
 		Observer:        po.observer,

@@ -55,6 +55,11 @@ type Feeds struct {
 	KeepOffTopic bool `yaml:"keep_off_topic"`
 }
 
+// DefaultParallel is limits.parallel's default: well above a typical source
+// list, so every source starts at once (each host is still protected by
+// http.per_host_parallel); it only bounds goroutines and sockets for huge lists.
+const DefaultParallel = 64
+
 // Limits bound the fetch stage.
 type Limits struct {
 	// FetchTimeout is the deadline for the whole fetch stage.
@@ -109,7 +114,7 @@ func Default() *Config {
 		Limits: Limits{
 			FetchTimeout:  30 * time.Second,
 			SourceTimeout: 10 * time.Second,
-			Parallel:      16,
+			Parallel:      DefaultParallel,
 			MaxResults:    20,
 			EnrichPages:   8,
 			PageTimeout:   10 * time.Second,
