@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -123,8 +125,10 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 		Enrich: func(ctx context.Context, arts []*models.Article) {
 			page.EnrichAllFrom(ctx, client, arts, 4, sourceURLs(cfg.Sources))
 		},
-		Analyze: func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome {
-			return isolation.Run(ctx, iso, req)
+		// The analyzer starts with the run and waits on its stdin, so its
+		// start-up hides behind the fetch (issue 12).
+		StartAnalysis: func(ctx context.Context) orchestrator.PendingAnalysis {
+			return isolation.Start(ctx, iso)
 		},
 		AnalysisOptions: &models.AnalysisOptions{MaxKeywords: &maxKW, MaxSummarySentences: &maxSum, Explain: po.explain},
 		Observer:        po.observer,
@@ -151,7 +155,15 @@ func sourceURLs(sources []models.Source) func(*models.Article) string {
 	return func(a *models.Article) string { return byName[a.Source] }
 }
 
+// termWidth is the report's width: $COLUMNS when set (as shells export it,
+// and to lay out a piped report for a given width), else the terminal's
+// width, else 100 columns; between 40 and 140.
 func termWidth(ios IO) int {
+	if v, ok := ios.env("COLUMNS"); ok {
+		if w, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && w > 0 {
+			return min(max(w, 40), 140)
+		}
+	}
 	if !ios.OutTTY {
 		return 100
 	}

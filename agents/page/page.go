@@ -212,15 +212,17 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 	}
 
 	clean(goquery.NewDocumentFromNode(art.Node).Selection)
+	// JSON-LD comes first, as in readability itself; meta.ld is non-empty
+	// where readability could not read the JSON-LD (@type lists, @graph
+	// arrays, authors given as plain strings).
+	byline := firstNonEmpty(meta.ld.author, cleanByline(art.Byline()), meta.author)
 	r := renderText(art.Node)
+	r = joinParas(prune(r.paras, byline, meta.ld.body))
 	text, truncated := capText(r.text, MaxTextBytes)
 	ex := &Extracted{
-		URL: pageURL,
-		// JSON-LD comes first, as in readability itself; meta.ld is non-empty
-		// where readability could not read the JSON-LD (@type lists, @graph
-		// arrays, authors given as plain strings).
+		URL:         pageURL,
 		Title:       firstNonEmpty(meta.ld.headline, art.Title(), meta.title),
-		Byline:      firstNonEmpty(meta.ld.author, cleanByline(art.Byline()), meta.author),
+		Byline:      byline,
 		Site:        firstNonEmpty(meta.ld.publisher, art.SiteName(), meta.site),
 		Text:        text,
 		Lang:        firstNonEmpty(art.Language(), meta.lang),
