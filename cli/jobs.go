@@ -100,7 +100,9 @@ func newJobsRetry(ios IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "retry ID...",
 		Short: "Run failed (discarded), cancelled or retrying jobs again now",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  research jobs --state discarded      # find the ID
+  research jobs retry 1234`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ids []int64
 			for _, a := range args {
