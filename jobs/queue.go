@@ -306,7 +306,7 @@ func newClient[TTx any](b *backend[TTx], o Options, log *slog.Logger) (*river.Cl
 		MaxAttempts:                 o.DigestAttempts,
 		CompletedJobRetentionPeriod: retention,
 		FetchPollInterval:           o.PollInterval,
-		FetchCooldown:               min(100*time.Millisecond, o.PollInterval),
+		FetchCooldown:               min(10*time.Millisecond, o.PollInterval),
 		Queues: map[string]river.QueueConfig{
 			QueueSchedule: {MaxWorkers: 1},
 			QueueDigest:   {MaxWorkers: o.DigestWorkers},
