@@ -65,7 +65,7 @@ func writeHTML(w io.Writer, v *view, _ Options) error {
 	for _, it := range v.shown() {
 		hi := htmlItem{N: it.n, Title: it.a.Title, Meta: v.meta(it), Keywords: it.keywords, Also: alsoReported(it)}
 		// Only web links become hrefs; anything else (javascript:, data:) is dropped.
-		if u := it.a.URL; strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		if u := it.a.URL; webLink(u) {
 			hi.URL = template.URL(u)
 		}
 		data.Items = append(data.Items, hi)
