@@ -139,4 +139,3 @@ func (e *Email) Deliver(ctx context.Context, m *Message) error {
 	}
 	return nil
 }
-

@@ -13,7 +13,6 @@ import (
 // hnPrefix is the label Hacker News puts before a submission's own title.
 var hnPrefix = regexp.MustCompile(`(?i)^\s*(show|ask|tell|launch)\s+hn\s*[:\-–—]\s*`)
 
-
 // foldMarks removes diacritics after canonical decomposition: "Café" and "Cafe" match.
 var foldMarks = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 
@@ -68,7 +67,8 @@ func TitleKey(title string) string {
 // title of 120,000 characters).
 func stripTrailingTags(t string) string {
 	for {
-		end := trimSpaceRight(t, len(t))
+		// Only spaces and tabs may follow the closing bracket (as before).
+		end := len(strings.TrimRight(t, " \t"))
 		if end == 0 || (t[end-1] != ']' && t[end-1] != ')') {
 			return t
 		}
