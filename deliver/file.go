@@ -48,7 +48,15 @@ func (f *File) Deliver(ctx context.Context, m *Message) (err error) {
 		return fmt.Errorf("file target %s: bad digest key %q", f.TargetName, m.Key)
 	}
 	final := filepath.Join(f.Dir, f.FileName(m))
-	tmp, err := os.CreateTemp(f.Dir, ".research-digest-*.tmp")
+	// A run killed while writing this digest left its temporary file; the
+	// digest is retried with the same key, so that is the moment to remove it.
+	prefix := ".research-digest-" + m.Key + "-"
+	if stale, _ := filepath.Glob(filepath.Join(f.Dir, prefix+"*.tmp")); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
+	tmp, err := os.CreateTemp(f.Dir, prefix+"*.tmp")
 	if err != nil {
 		return fmt.Errorf("file target %s: %w", f.TargetName, err)
 	}
