@@ -56,9 +56,12 @@ func startGrowingFeed(t *testing.T, perRequest int) *growingFeed {
 	t.Helper()
 	g := &growingFeed{perRequest: perRequest}
 	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if b := g.block; b != nil {
+		g.mu.Lock()
+		block := g.block
+		g.mu.Unlock()
+		if block != nil {
 			select {
-			case <-b:
+			case <-block:
 			case <-r.Context().Done():
 				return
 			}
@@ -81,6 +84,10 @@ func startGrowingFeed(t *testing.T, perRequest int) *growingFeed {
 	t.Cleanup(g.srv.Close)
 	return g
 }
+
+// setBlock makes requests wait until b is closed; setOffered sets how many items exist.
+func (g *growingFeed) setBlock(b chan struct{}) { g.mu.Lock(); g.block = b; g.mu.Unlock() }
+func (g *growingFeed) setOffered(n int)         { g.mu.Lock(); g.offered = n; g.mu.Unlock() }
 
 func (g *growingFeed) url(n int) string { return fmt.Sprintf("%s/item/%d", g.srv.URL, n) }
 
@@ -111,7 +118,7 @@ func startHook(t *testing.T, secret string) *hookReceiver {
 		body.ReadFrom(r.Body)
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		if h.failNext > 0 {
+		if h.failNext > 0 { // set through fail
 			h.failNext--
 			http.Error(w, "try later", http.StatusInternalServerError)
 			return
@@ -155,6 +162,9 @@ func (h *hookReceiver) delivered(t *testing.T) (byURL map[string][]string, dupli
 	assert.Zero(t, h.badSig, "every POST was signed")
 	return byURL, duplicates
 }
+
+// fail makes the next n POSTs answer 500.
+func (h *hookReceiver) fail(n int) { h.mu.Lock(); h.failNext = n; h.mu.Unlock() }
 
 func (h *hookReceiver) keys() []string {
 	h.mu.Lock()
@@ -342,7 +352,7 @@ func TestDigestFailingTargetsKeepItPending(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	e.smtp.FailNext(451)
-	e.hook.failNext = 1
+	e.hook.fail(1)
 	restore := makeUnwritable(t, e.dir)
 
 	r := e.run(ctx, t)
@@ -369,7 +379,7 @@ func TestDigestFailingTargetsKeepItPending(t *testing.T) {
 	require.NoError(t, st.Close())
 
 	// Still failing: nothing new is built while the digest is pending.
-	e.hook.failNext = 1
+	e.hook.fail(1)
 	r = e.run(ctx, t)
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "an earlier run's digest")
@@ -438,7 +448,7 @@ func TestDigestUnwritableStoreFailsBeforeFetching(t *testing.T) {
 // nothing, says so on stderr and exits 0; --always sends the digest anyway.
 func TestDigestNothingNewDeliversNothing(t *testing.T) {
 	e := newDeliveryEnv(t, 0, false)
-	e.feed.offered = 4
+	e.feed.setOffered(4)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	r := e.run(ctx, t)
@@ -471,7 +481,7 @@ func TestDigestTestDelivery(t *testing.T) {
 	require.Len(t, e.smtp.Messages(), 1)
 	assert.Contains(t, string(e.smtp.Messages()[0].Data), "research: test delivery")
 
-	e.hook.failNext = 1
+	e.hook.fail(1)
 	cmd = exec.CommandContext(ctx, filepath.Join(binDir, "research"), "digest", "test-delivery", "--config", e.cfg)
 	cmd.Env = append(os.Environ(), e.extra...)
 	out, err = cmd.Output()
@@ -491,8 +501,9 @@ func TestDigestSignalsLeaveNothingBehind(t *testing.T) {
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			e := newDeliveryEnv(t, 2, false)
-			e.feed.block = make(chan struct{})
-			defer close(e.feed.block)
+			block := make(chan struct{})
+			e.feed.setBlock(block)
+			defer close(block)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			cmd := e.command(ctx, t, "--no-deliver")
