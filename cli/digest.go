@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,12 +34,11 @@ var _ digest.SeenFilter = (*store.Seen)(nil)
 
 // digestOptions are the flags of research digest.
 type digestOptions struct {
-	q        queryOptions
-	topics   []string
-	store    string
-	maxItems int
-	dryRun   bool
-	since    time.Duration
+	q      queryOptions
+	topics []string
+	store  string
+	dryRun bool
+	since  time.Duration
 	// deliver and noDeliver choose between the config's targets and stdout.
 	deliver, noDeliver bool
 	always             bool
@@ -54,7 +54,7 @@ func newDigest(ios IO) *cobra.Command {
 		Long: `digest researches every topic of the config's digest section (or each --topic) and lists,
 per topic, only the articles not already sent in an earlier digest: recognised by canonical URL
 and by normalised title, duplicates folded, the same story never twice in one digest, at most
---max-items per topic in the analysis' ranking order. When a topic has nothing new, it says why.
+--limit per topic in the analysis' ranking order. When a topic has nothing new, it says why.
 
 The digest goes to the config's digest.targets (email over SMTP, a webhook, a directory), or to
 stdout when there are none or with --no-deliver. It is recorded as pending in the store
@@ -76,32 +76,25 @@ topic, nothing is delivered (--always delivers anyway). See docs/digests.md.`,
 			if cmd.Flags().Changed("wait") && o.wait < 0 {
 				return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
 			}
-			return runDigest(cmd.Context(), ios, o)
+			return runDigest(cmd, ios, o)
 		},
 	}
+	o.q.bindRun(cmd, ios, runFlagSpec{formats: []string{"text", "markdown", "html", "json"},
+		limitUsage: "new articles listed per topic (default: digest.max_items, 10; 0: all)",
+		timeout:    "`DURATION` limit of each topic's fetch stage (default 30s)"})
 	f := cmd.Flags()
-	f.StringVar(&o.q.configPath, "config", "", "YAML config `FILE` (default: the user's config file, else built-in defaults)")
 	f.StringArrayVarP(&o.topics, "topic", "t", nil, "a topic to research (repeatable; default: the config's digest.topics)")
-	f.StringVarP(&o.q.format, "format", "f", "text", "output `format` on stdout: text, markdown, html or json")
 	f.StringVar(&o.store, "store", "", "SQLite `FILE` of what was sent (default: digest.store, else $XDG_DATA_HOME/research/digests.db)")
-	f.IntVarP(&o.maxItems, "max-items", "n", 0, "new articles listed per topic (default: digest.max_items, 10)")
+	f.IntVar(&o.q.limit, "max-items", 0, "the old name of --limit")
+	_ = f.MarkHidden("max-items")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the digest on stdout but remember and deliver nothing")
-	f.DurationVar(&o.since, "since", 0, "ignore articles published longer ago than this `DURATION` (e.g. 48h)")
+	durationVar(f, &o.since, "since", "", "ignore articles published longer ago than this `DURATION` (e.g. 48h, 2d, 1w)")
 	f.BoolVar(&o.deliver, "deliver", false, "deliver to the config's digest.targets (the default when there are any)")
 	f.BoolVar(&o.noDeliver, "no-deliver", false, "print the digest on stdout instead of delivering it to the targets")
 	f.BoolVar(&o.always, "always", false, "deliver the digest even when nothing is new in any topic")
 	f.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` for another digest run on the store to finish (default: fail at once)")
 	f.DurationVar(&o.leaseTTL, "lease-ttl", store.DefaultLeaseTTL, "how long the run's lease outlives a run that stops renewing it")
 	_ = f.MarkHidden("lease-ttl")
-	f.StringVar(&o.q.analyzer, "analyzer", "", "`PATH` of research-analyze (default: next to research, then PATH)")
-	f.DurationVar(&o.q.analysisTimeout, "analysis-timeout", 0, "hard timeout of the analysis child (default 15s)")
-	f.DurationVar(&o.q.timeout, "timeout", 0, "deadline of each topic's fetch stage (default 30s)")
-	f.StringSliceVarP(&o.q.only, "source", "s", nil, "query only these sources (by name; repeatable)")
-	f.BoolVar(&o.q.keepOffTopic, "keep-off-topic", false, "keep feed items that do not bear on the topic")
-	f.BoolVar(&o.q.noPages, "no-pages", false, "do not fetch full article pages")
-	f.BoolVar(&o.q.noCache, "no-cache", false, "do not use the HTTP validator cache")
-	f.BoolVar(&o.q.debug, "debug", false, "print diagnostics to stderr, including the analyzer's stderr")
-	f.BoolVarP(&o.q.verbose, "verbose", "v", false, "print each source's progress and each delivery to stderr")
 	cmd.AddCommand(newDigestHistory(ios), newTestDelivery(ios))
 	return cmd
 }
@@ -141,13 +134,14 @@ func digestTargets(ios IO, cfg *config.Config, o *digestOptions, format render.F
 	return ts, true, nil
 }
 
-func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
+func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
+	ctx := cmd.Context()
 	format, err := render.ParseFormat(o.q.format)
 	if err != nil {
 		return usageError{err}
 	}
-	if o.maxItems < 0 {
-		return usageError{fmt.Errorf("--max-items %d: must be at least 1", o.maxItems)}
+	if err := o.q.check(cmd); err != nil {
+		return err
 	}
 	if o.since < 0 {
 		return usageError{fmt.Errorf("--since %s: must be positive", o.since)}
@@ -164,8 +158,11 @@ func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
 		return usageError{errors.New("no topics: pass --topic \"…\" or list them under digest.topics in the config (see docs/digests.md)")}
 	}
 	maxItems := cfg.Digest.MaxItems
-	if o.maxItems > 0 {
-		maxItems = o.maxItems
+	if cmd.Flags().Changed("limit") || cmd.Flags().Changed("max-items") {
+		maxItems = o.q.limit
+		if maxItems == 0 {
+			maxItems = math.MaxInt32
+		}
 	}
 	path, err := storePath(ios, o.store, cfg)
 	if err != nil {
@@ -222,21 +219,13 @@ func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
 		return err
 	}
 	defer p.Close()
+	run := &digestRun{ios: ios, p: p, obs: obs, nsrc: len(cfg.Sources), debug: o.q.debug, verbose: o.q.verbose}
 	research := func(ctx context.Context, topic string) (*models.Result, error) {
-		prog := newProgress(ios, verbose, len(cfg.Sources))
-		prog.stage = fmt.Sprintf("%s: fetching %d sources", textsafe.Line(topic), len(cfg.Sources))
-		obs.set(prog)
-		prog.line("topic %q:", textsafe.Line(topic))
-		prog.begin()
-		run, err := p.orch.Run(ctx, topic)
-		prog.end()
+		in, err := run.topic(ctx, topic)
 		if err != nil {
 			return nil, err
 		}
-		if o.q.debug && run.Analysis.StderrTail != "" {
-			fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail), topic %q ---\n%s\n---\n", textsafe.Line(topic), textsafe.Strip(run.Analysis.StderrTail))
-		}
-		return &run.Result, nil
+		return in.Result, nil
 	}
 	var src outbox.Store
 	if st != nil {
@@ -416,7 +405,10 @@ func newDigestHistory(ios IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List past digest runs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  research digest history
+  research digest history --topic "sparse attention" -n 5
+  research digest history --format json | jq '.[0]'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDigestHistory(cmd.Context(), ios, o)
 		},
@@ -494,9 +486,10 @@ func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
 func newTestDelivery(ios IO) *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
-		Use:   "test-delivery",
-		Short: "Send a one-line test message to each digest target and report each result",
-		Args:  cobra.NoArgs,
+		Use:     "test-delivery",
+		Short:   "Send a one-line test message to each digest target and report each result",
+		Example: `  research digest test-delivery --config ~/.config/research/digest.yaml`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runTestDelivery(cmd.Context(), ios, configPath)
 		},
