@@ -33,7 +33,7 @@ func BenchmarkDigestsPerMinute(b *testing.B) {
 				dir := b.TempDir()
 				const n = 1000
 				_, url := newTopicServer(b)
-				cfg := writeConfig(b, dir, url, topicNames(n))
+				cfg := writeConfig(b, dir, url, topicNames(n), true)
 				if _, stderr, code := research(b, dir, "migrate", "--config", cfg, "--database", pgURL); code != 0 {
 					b.Fatal(stderr)
 				}

@@ -36,7 +36,7 @@ func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
 	dir := t.TempDir()
 	srv, url := newTopicServer(t)
 	topics := topicNames(12)
-	cfg := writeConfig(t, dir, url, topics)
+	cfg := writeConfig(t, dir, url, topics, false)
 	out := filepath.Join(dir, "delivered")
 	args := []string{"--config", cfg, "--deliver-to", out, "--digest-workers", "2", "--digest-timeout", "8s",
 		"--rescue-after", "10s", "--delivery-timeout", "8s", "--poll", "200ms", "--grace", "10s"}
@@ -75,6 +75,14 @@ func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
 		runs, err := st.Runs(context.Background(), tp, 0)
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, "topic %q digested exactly once", tp)
+	}
+	pending, err := st.PendingDigests(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, pending, "the outbox has delivered every digest")
+	for _, tp := range topics {
+		sent, err := st.Sent(context.Background(), tp)
+		require.NoError(t, err)
+		assert.Len(t, sent, 3, "topic %q: its three stories sent, once", tp)
 	}
 	files := deliveredFiles(t, out)
 	assert.Len(t, files, len(topics), "one delivered file per digest: %v", files)
