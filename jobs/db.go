@@ -239,6 +239,9 @@ func (d *DB) List(ctx context.Context, states []string, limit int) ([]Job, error
 
 func list[TTx any](ctx context.Context, b *backend[TTx], params *river.JobListParams) ([]*rivertype.JobRow, error) {
 	if err := b.validate(ctx); err != nil {
+		if b.kind == "sqlite" && errors.Is(err, errNotMigrated) {
+			return nil, nil // no worker ever ran on this store: no jobs
+		}
 		return nil, err
 	}
 	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})

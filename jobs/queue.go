@@ -214,10 +214,12 @@ func (b *backend[TTx]) validate(ctx context.Context) error {
 		return fmt.Errorf("the job queue in %s: %w (run: research migrate --database …)", b.where, err)
 	}
 	if !res.OK {
-		return fmt.Errorf("the job queue in %s is not migrated (run: research migrate --database …): %s", b.where, strings.Join(res.Messages, "; "))
+		return fmt.Errorf("the job queue in %s %w (run: research migrate --database …): %s", b.where, errNotMigrated, strings.Join(res.Messages, "; "))
 	}
 	return nil
 }
+
+var errNotMigrated = errors.New("is not migrated")
 
 // runWorker starts a River client with the digest workers and the
 // schedules, and runs it until ctx is done; then it stops fetching, lets the
