@@ -171,6 +171,16 @@ func addPRF(a, b PRF) PRF { return PRF{a.P + b.P, a.R + b.R, a.F + b.F} }
 type SummaryResult struct {
 	Docs                      int
 	TitleQuery, NoQuery, Lead SummaryScores
+	// Folds are the same figures over the documents with even and with odd
+	// numbers (Folds[0] even, Folds[1] odd; "business-001" is odd): a tuning
+	// choice made on one half must hold on the other (docs/quality.md).
+	Folds [2]SummaryFold
+}
+
+// SummaryFold is one fold's macro averages.
+type SummaryFold struct {
+	Docs                      int
+	TitleQuery, NoQuery, Lead SummaryScores
 }
 
 type bbcDoc struct {
@@ -214,7 +224,10 @@ func Summaries(corpus string) (SummaryResult, error) {
 		for i := 0; i < k && i < len(d.Sentences); i++ {
 			lead = append(lead, i)
 		}
+		fold := &res.Folds[inspecFold(d.ID)]
+		fold.Docs++
 		res.Lead.add(score(lead))
+		fold.Lead.add(score(lead))
 		for _, withQuery := range []bool{true, false} {
 			req := &models.AnalysisRequest{Version: 1, Options: &models.AnalysisOptions{MaxSummarySentences: intp(k)}}
 			if withQuery {
@@ -228,8 +241,10 @@ func Summaries(corpus string) (SummaryResult, error) {
 			}
 			if withQuery {
 				res.TitleQuery.add(score(sel))
+				fold.TitleQuery.add(score(sel))
 			} else {
 				res.NoQuery.add(score(sel))
+				fold.NoQuery.add(score(sel))
 			}
 		}
 	}
@@ -238,6 +253,14 @@ func Summaries(corpus string) (SummaryResult, error) {
 	res.Lead.div(n)
 	res.TitleQuery.div(n)
 	res.NoQuery.div(n)
+	for k := range res.Folds {
+		if f := &res.Folds[k]; f.Docs > 0 {
+			m := float64(f.Docs)
+			f.Lead.div(m)
+			f.TitleQuery.div(m)
+			f.NoQuery.div(m)
+		}
+	}
 	return res, nil
 }
 
