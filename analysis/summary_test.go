@@ -101,7 +101,7 @@ func TestSummaryResolvesReferences(t *testing.T) {
 }
 
 func TestDemoSummaryResolvesReferences(t *testing.T) {
-	req, err := loadDemoRequest("..")
+	req, err := loadRequest("..", "demo-request.json")
 	require.NoError(t, err)
 	for _, k := range []int{3, 5, 8, 12} {
 		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
@@ -163,10 +163,10 @@ func TestSummaryGraphIsBounded(t *testing.T) {
 	assert.Equal(t, first.Summary, again.Summary)
 }
 
-// loadDemoRequest reads the demo set's request (the capture of `research
-// demo`) from the module root root.
-func loadDemoRequest(root string) (*models.AnalysisRequest, error) {
-	raw, err := os.ReadFile(filepath.Join(root, "testdata", "analysis", "demo-request.json"))
+// loadRequest reads and validates a request under testdata/analysis of the
+// module root root.
+func loadRequest(root, name string) (*models.AnalysisRequest, error) {
+	raw, err := os.ReadFile(filepath.Join(root, "testdata", "analysis", name))
 	if err != nil {
 		return nil, err
 	}

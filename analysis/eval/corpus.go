@@ -282,6 +282,17 @@ func matchSentence(sentences []string, index map[string]int, text string) int {
 type RankingResult struct {
 	Queries          int
 	NDCG10, Baseline float64
+	// Folds are nDCG@10 over two halves of the queries (Folds[0] the
+	// judged queries at even positions, Folds[1] those at odd positions; the
+	// dev split keeps the odd query ids, so id parity would not split it):
+	// a tuning choice made on one half must hold on the other.
+	Folds [2]RankingFold
+}
+
+// RankingFold is one fold's mean nDCG@10, analyzer and baseline.
+type RankingFold struct {
+	Queries          int
+	NDCG10, Baseline float64
 }
 
 type cranDoc struct {
@@ -353,13 +364,24 @@ func Ranking(corpus string, every int) (RankingResult, error) {
 		for i, r := range ranked {
 			order[i] = r.ID
 		}
-		res.NDCG10 += NDCG(order, g, 10)
-		res.Baseline += NDCG(base.Search(q.Text), g, 10)
+		nd, bl := NDCG(order, g, 10), NDCG(base.Search(q.Text), g, 10)
+		res.NDCG10 += nd
+		res.Baseline += bl
 		res.Queries++
+		f := &res.Folds[(judged-1)%2]
+		f.NDCG10 += nd
+		f.Baseline += bl
+		f.Queries++
 	}
 	if res.Queries > 0 {
 		res.NDCG10 /= float64(res.Queries)
 		res.Baseline /= float64(res.Queries)
+	}
+	for k := range res.Folds {
+		if f := &res.Folds[k]; f.Queries > 0 {
+			f.NDCG10 /= float64(f.Queries)
+			f.Baseline /= float64(f.Queries)
+		}
 	}
 	return res, nil
 }

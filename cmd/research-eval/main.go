@@ -110,6 +110,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "ranking  Cranfield dev, %d judged queries, 1,400 docs (%s)\n", r.Queries, since(start))
 		fmt.Fprintf(stdout, "  nDCG@10  analyzer (BM25F, stemmed) %.4f   plain BM25, no stemming %.4f\n", r.NDCG10, r.Baseline)
+		fmt.Fprintf(stdout, "  folds by judged-query position  even (%d) %.4f (BM25 %.4f)   odd (%d) %.4f (BM25 %.4f)\n",
+			r.Folds[0].Queries, r.Folds[0].NDCG10, r.Folds[0].Baseline, r.Folds[1].Queries, r.Folds[1].NDCG10, r.Folds[1].Baseline)
 	}
 	return 0
 }
