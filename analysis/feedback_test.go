@@ -11,15 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// feedbackSet is a collection where the query matches a few articles, one
-// relevant article words it differently (no query term at all), and the rest
-// are about other things.
+// feedbackSet is a collection where the query matches a few articles well,
+// two articles mention it once each (one about engines in other words, one
+// about something else), and the rest are about other things.
 func feedbackSet() []models.Article {
 	arts := []models.Article{
 		art("m1", "Diesel engine wear", "The engine wears at the piston rings and the cylinder liner; fuel injection timing and lubrication decide how fast."),
 		art("m2", "Engine maintenance for older cars", "An older engine needs its piston rings checked, its cylinder compression measured and its fuel injection cleaned."),
 		art("m3", "Why the engine knocks", "Knocking starts in the cylinder when fuel ignites early; the piston takes the shock and the injection timing is to blame."),
-		art("zmiss", "Cylinder liner and piston ring friction", "Friction between piston rings and the cylinder liner, with the lubrication film and the fuel injection pattern, sets the wear rate."),
+		art("zmiss", "Cylinder liner and piston ring friction", "Friction between piston rings and the cylinder liner, with the lubrication film and the fuel injection pattern, sets the wear rate of an engine."),
+		art("decoy", "Search rankings for bakeries", "Bakeries that want customers to find them should list opening hours, prices and photos of the bread, as a search engine ranks pages by them."),
 	}
 	topics := []string{"gardening tomatoes soil compost spade", "baking bread flour yeast oven", "knitting wool needles pattern scarf",
 		"sailing wind harbour boat rope", "chess opening endgame bishop knight", "painting canvas brush colour light",
@@ -44,7 +45,8 @@ func TestPseudoRelevanceFeedback(t *testing.T) {
 	got := ids(rep.Ranking)
 	require.Len(t, got, len(arts))
 	assert.ElementsMatch(t, []string{"m1", "m2", "m3"}, got[:3], "the articles with the query's word lead")
-	assert.Equal(t, "zmiss", got[3], "the article that says it in other words comes next, through the feedback terms")
+	assert.Equal(t, []string{"zmiss", "decoy"}, got[3:5],
+		"of two articles that mention the query once, the one in the vocabulary of the best articles comes first, through the feedback terms")
 	var miss *models.RankedArticle
 	for i := range rep.Ranking {
 		if rep.Ranking[i].ID == "zmiss" {
@@ -69,8 +71,8 @@ func TestPseudoRelevanceFeedback(t *testing.T) {
 	assert.Contains(t, expansion, "+piston", "expansion terms are shown with a +")
 	assert.InDelta(t, miss.Score, sumTerms, 0.002, "the terms add up to the score")
 	assert.InDelta(t, miss.Score, sumFields, 0.002, "the fields add up to the score")
-	for _, r := range rep.Ranking[4:] {
-		assert.Zero(t, r.Score, "%s has nothing to do with engines", r.ID)
+	for _, r := range rep.Ranking[5:] {
+		assert.Zero(t, r.Score, "%s has nothing to do with engines: feedback only reorders the articles that match", r.ID)
 	}
 }
 
@@ -78,8 +80,7 @@ func TestNoFeedbackOnAQueryRetrievedSet(t *testing.T) {
 	// Every article has the query's words, as when a search selected them:
 	// the first ranking's top is no better evidence than the rest, so no
 	// expansion.
-	arts := feedbackSet()[:4]
-	arts[3].Content += " The engine matters."
+	arts := feedbackSet()[:5]
 	rep := Analyze(&models.AnalysisRequest{Version: 1, Query: "engine", Articles: arts, Options: &models.AnalysisOptions{Explain: true}})
 	for _, r := range rep.Ranking {
 		assert.NotContains(t, r.Explain.Note, "feedback", r.ID)
