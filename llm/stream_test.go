@@ -16,8 +16,10 @@ func collect(parse func(r *strings.Reader, emit func(string) error) (string, err
 	return b.String(), model, err
 }
 
-func ndjson(r *strings.Reader, emit func(string) error) (string, error) { return ParseNDJSON(r, 1024, emit) }
-func sse(r *strings.Reader, emit func(string) error) (string, error)    { return ParseSSE(r, 1024, emit) }
+func ndjson(r *strings.Reader, emit func(string) error) (string, error) {
+	return ParseNDJSON(r, 1024, emit)
+}
+func sse(r *strings.Reader, emit func(string) error) (string, error) { return ParseSSE(r, 1024, emit) }
 
 func TestParseNDJSON(t *testing.T) {
 	tests := []struct {
