@@ -139,6 +139,7 @@ Try it offline first:  research demo`,
 	opts.bind(root)
 	root.AddCommand(newDemo(ios), newExtract(ios), newSources(ios), newConfigCmd(ios), newMisbehave(ios))
 	root.AddCommand(newDigest(ios))
+	root.AddCommand(newChat(ios), newSessions(ios))
 	root.SetVersionTemplate("research {{.Version}}\n")
 	return root
 }

@@ -29,6 +29,7 @@ type demoOptions struct {
 	noColor         bool
 	debug           bool
 	limit           int
+	session         bool // three related questions in one session (cli/demosession.go)
 }
 
 var injections = []string{"none", "hang", "crash", "garbage", "fork"}
@@ -59,6 +60,7 @@ isolated research-analyze child. It needs no network.`,
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.debug, "debug", false, "print the analyzer's stderr tail")
 	f.IntVarP(&o.limit, "limit", "n", 10, "articles listed in the report")
+	f.BoolVar(&o.session, "session", false, "ask three related questions in one session, each building on the one before")
 	return cmd
 }
 
@@ -73,6 +75,9 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	if !valid {
 		return usageError{fmt.Errorf("--inject %s: use one of %s", o.inject, strings.Join(injections, ", "))}
+	}
+	if o.session {
+		return runDemoSession(ctx, ios, o)
 	}
 	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{Latency: fixtureserver.DemoLatency()})
 	if err != nil {
@@ -150,6 +155,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 		n.printf("     research demo --inject crash     (the analyzer crashes: the run still succeeds)\n")
 		n.printf("     research demo --inject garbage   (the analyzer prints garbage: rejected, never half-trusted)\n")
 		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the report still arrives at once)\n")
+		n.printf("     research demo --session          (three related questions in one session, each building on the one before)\n")
 	}
 	return nil
 }

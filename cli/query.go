@@ -30,6 +30,8 @@ type queryOptions struct {
 	verbose         bool
 	noColor         bool
 	explain         bool
+	// session continues (or starts) a session (cli/chat.go).
+	session string
 }
 
 func (o *queryOptions) bind(cmd *cobra.Command) {
@@ -48,6 +50,9 @@ func (o *queryOptions) bind(cmd *cobra.Command) {
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print each source's progress to stderr")
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.explain, "explain", false, "ask the analyzer to explain each article's score (JSON output)")
+	if cmd.Flags().Lookup("session") == nil { // research chat has its own
+		f.StringVar(&o.session, "session", "", "continue (or start) the session `ID`: a follow-up is researched in its context (see research chat)")
+	}
 }
 
 // load builds the config: defaults < file < environment < flags.
@@ -107,6 +112,9 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	cfg, err := o.load(ios)
 	if err != nil {
 		return err
+	}
+	if o.session != "" || cfg.LLM.On() { // sessions and model answers: cli/chat.go
+		return runConversational(ctx, ios, o, cfg, format)
 	}
 	prog := newProgress(ios, o.verbose || o.debug, len(cfg.Sources))
 	p, err := newPipeline(cfg, pipelineOptions{observer: prog, explain: o.explain, logger: warnLogger(ios, o.debug)})
