@@ -489,9 +489,12 @@ func (c *conversation) record(res *answered, items []numberedArticle, numberOf m
 			t.Keyphrases = append(t.Keyphrases, k.Phrase)
 		}
 	}
-	limit := c.ropts.Limit
-	if limit <= 0 {
+	limit := c.ropts.Limit // as render reads it: 0 the default, negative all
+	switch {
+	case limit == 0:
 		limit = 15
+	case limit < 0:
+		limit = len(items)
 	}
 	cited := map[int]bool{}
 	for _, s := range res.sentences {

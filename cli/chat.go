@@ -59,6 +59,9 @@ articles, streamed as it arrives (see docs/llm.md).`,
   printf 'sparse attention for long documents\nand how does it compare to Mamba?\n' | research chat --session demo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.q.check(cmd); err != nil {
+				return err
+			}
 			return runChat(cmd.Context(), ios, o)
 		},
 	}
@@ -67,7 +70,7 @@ articles, streamed as it arrives (see docs/llm.md).`,
 	f.StringVar(&o.session, "session", "", "continue (or start) the session `ID` (default: a new session)")
 	f.StringVar(&o.store, "store", "", "session store `FILE` (default: sessions.store, else $XDG_DATA_HOME/research/sessions.db)")
 	f.BoolVar(&o.noModel, "no-model", false, "do not ask the configured model; the extractive summary only")
-	o.q.bind(cmd)
+	o.q.bind(cmd, ios)
 	o.q.limit = chatLimit
 	if fl := f.Lookup("limit"); fl != nil {
 		fl.DefValue = fmt.Sprint(chatLimit)
@@ -111,7 +114,7 @@ func newConversation(ios IO, cfg *config.Config, co conversationOptions) (*conve
 	c := &conversation{ios: ios, out: ios.Out, pipe: p, store: co.store, id: co.id, model: mc, modelArticles: cfg.LLM.Articles,
 		format: co.format, summary: summary, progress: prog,
 		ropts: render.Options{Format: co.format, Color: !co.q.noColor && ios.colour(ios.OutTTY), Width: termWidth(ios),
-			Limit: co.q.limit, DegradedHint: hint}}
+			Limit: co.q.renderLimit(), DegradedHint: hint, Explain: co.q.explain}}
 	closeFn := func() {
 		p.Close()
 		if mc != nil {
@@ -162,7 +165,7 @@ func runConversational(ctx context.Context, ios IO, o *queryOptions, cfg *config
 			o.session, res.turn, o.session, o.session)
 	}
 	if f := res.run.Fetch; f.Sources > 0 && f.Failed == f.Sources {
-		fmt.Fprintln(ios.Err, "research: no source answered; see each source's error in the report (research demo works offline)")
+		return runFailed{errors.New("no source answered; each source's error is in the report (research demo works offline)")}
 	}
 	return nil
 }
@@ -171,9 +174,6 @@ func runChat(ctx context.Context, ios IO, o *chatOptions) error {
 	format, err := render.ParseFormat(o.q.format)
 	if err != nil {
 		return usageError{err}
-	}
-	if o.q.limit < 1 {
-		return usageError{fmt.Errorf("--limit %d: must be at least 1", o.q.limit)}
 	}
 	id := o.session
 	if id == "" {

@@ -50,7 +50,13 @@ func runDemoSession(ctx context.Context, ios IO, o *demoOptions) error {
 	cfg.Limits.SourceTimeout = 2 * time.Second
 	cfg.Limits.FetchTimeout = 10 * time.Second
 	cfg.Limits.EnrichPages = 6
+	// The fixture server is the demo's whole (loopback) network: its article
+	// pages live on another port than the sources that link to them.
+	cfg.HTTP.AllowPrivateLinks = true
 	cfg.Analyzer.Path = o.analyzer
+	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
+		cfg.Analyzer.Path = v
+	}
 	if o.analysisTimeout > 0 {
 		cfg.Analyzer.Timeout = o.analysisTimeout
 	}
@@ -64,10 +70,13 @@ func runDemoSession(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	defer store.Close()
 	limit := o.limit
-	if limit <= 0 || limit == 10 { // the demo's own default is for a whole report
+	switch limit {
+	case 15: // the demo's default is for a whole report; a session's answers are shorter
 		limit = chatLimit
+	case 0:
+		limit = -1 // all
 	}
-	q := &queryOptions{noColor: o.noColor, debug: o.debug, limit: limit}
+	q := &queryOptions{runFlags: runFlags{debug: o.debug, limit: limit}, noColor: o.noColor}
 	conv, closeFn, err := newConversation(ios, cfg, conversationOptions{q: q, format: format, store: store, id: "demo"})
 	if err != nil {
 		return err

@@ -44,9 +44,10 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 	pf.StringVarP(&o.format, "format", "f", "text", "output `format`: text or json")
 
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List the sessions, the most recently used first",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List the sessions, the most recently used first",
+		Example: "  research sessions list\n  research sessions list --format json | jq -r '.[].id'",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.withStore(cmd, ios, func(s *session.Store, asJSON bool) error {
 				infos, err := s.List(cmd.Context())
@@ -74,9 +75,10 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 		},
 	}
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a session: its questions, answers, summary of older ones, and articles shown",
-		Args:  cobra.ExactArgs(1),
+		Use:     "show ID",
+		Short:   "Show a session: its questions, answers, summary of older ones, and articles shown",
+		Example: "  research sessions show attention\n  research sessions show attention --format json",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := session.CheckID(args[0]); err != nil {
 				return usageError{err}
@@ -94,9 +96,10 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 		},
 	}
 	rm := &cobra.Command{
-		Use:   "rm ID...",
-		Short: "Remove sessions and everything they remember",
-		Args:  cobra.MinimumNArgs(1),
+		Use:     "rm ID...",
+		Short:   "Remove sessions and everything they remember",
+		Example: "  research sessions rm attention\n  research sessions rm old-1 old-2",
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, id := range args {
 				if err := session.CheckID(id); err != nil {
