@@ -197,6 +197,7 @@ func (c *conversation) ask(ctx context.Context, question string) (*answered, err
 	}
 
 	if c.progress != nil {
+		c.progress.rearm()
 		c.progress.begin()
 	}
 	run, err := c.research(ctx, res.followup.Query)
@@ -576,4 +577,14 @@ func insertBeforeBodyEnd(page, section string) string {
 		return page[:i] + section + page[i:]
 	}
 	return page + section
+}
+
+// rearm readies a progress that has ended for the next question of a
+// conversation (end refuses to run twice, so the spinner of a second
+// question would otherwise never stop).
+func (p *progress) rearm() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed, p.drawn, p.done = false, false, 0
+	p.stage = "fetching " + render.Plural(p.total, "source")
 }

@@ -111,11 +111,15 @@ func TestChatOnATerminal(t *testing.T) {
 	db := filepath.Join(dir, "sessions.db")
 	env := []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state")}
 
-	// A question answered, then exit.
+	// Two questions answered, then exit.
 	args := append([]string{"--session", "tty", "--store", db, "--config", cfg}, fastSources()...)
 	c := startTTYChat(t, env, args...)
 	at := c.waitFor("You: ", 0)
 	c.typeIn(fixtureserver.Question + "\r")
+	at = c.waitFor("Top articles", at)
+	at = c.waitFor("You: ", at)
+	c.typeIn("what about the benchmarks?\r")
+	at = c.waitFor("follow-up", at)
 	at = c.waitFor("Top articles", at)
 	at = c.waitFor("You: ", at)
 	c.typeIn("exit\r")
@@ -146,5 +150,5 @@ func TestChatOnATerminal(t *testing.T) {
 	defer s.Close()
 	se, err := s.Get(context.Background(), "tty")
 	require.NoError(t, err)
-	assert.Equal(t, 1, se.Turns, "the cancelled question was not recorded: %s", fmt.Sprint(se.Messages))
+	assert.Equal(t, 2, se.Turns, "the cancelled question was not recorded: %s", fmt.Sprint(se.Messages))
 }
