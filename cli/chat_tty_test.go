@@ -106,7 +106,8 @@ func (c *ttyChat) exitCode() int {
 // a question that hangs (and records nothing) without leaving the chat, and
 // Ctrl-D leaves with status 0.
 func TestChatOnATerminal(t *testing.T) {
-	_, cfg := startFixtures(t)
+	_, fixtureCfg := startFixtures(t)
+	cfg := patientConfig(t, fixtureCfg)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sessions.db")
 	env := []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state")}
@@ -129,7 +130,7 @@ func TestChatOnATerminal(t *testing.T) {
 	assert.Contains(t, string(hist), fixtureserver.Question)
 
 	// A question that hangs (a feed that never answers, with a long deadline), cancelled with Ctrl-C.
-	data, err := os.ReadFile(cfg)
+	data, err := os.ReadFile(fixtureCfg)
 	require.NoError(t, err)
 	slow := strings.Replace(string(data), "source_timeout: 1500ms", "source_timeout: 5m\n  fetch_timeout: 10m", 1)
 	require.NotEqual(t, string(data), slow)
