@@ -271,8 +271,10 @@ func chatTerminal(ctx context.Context, ios IO, conv *conversation, fresh bool) e
 		HistorySearchFold: true,
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "exit",
-		Stdout:            ios.Out,
-		Stderr:            ios.Err,
+		// The prompt and line editing go to stderr, so that research chat >
+		// transcript.txt keeps only the answers.
+		Stdout: ios.Err,
+		Stderr: ios.Err,
 	})
 	if err != nil {
 		return fmt.Errorf("chat: terminal: %w", err)
