@@ -45,24 +45,14 @@ type setCand struct {
 	display string
 }
 
-// subPhrase returns the sub-phrase p[a:b] of a keyphrase of d, and whether it
-// could be a keyphrase itself: no number or one-letter word at an edge, a
-// plausible head noun at the end, not a generic noun alone, no word twice.
-func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
-	toks := d.toks[p.field][p.tok+a : p.tok+b]
-	src := d.text[p.field]
-	english := d.lang == text.English
-	first, last := toks[0], toks[len(toks)-1]
-	for _, t := range []text.Token{first, last} {
-		if t.Is(text.FlagNumeric) || t.Len < 2 {
-			return phrase{}, false
-		}
-	}
-	if english {
-		lw := last.Surface(src)
-		if !headNoun(lw) || (len(toks) == 1 && genericNouns[strings.ToLower(lw)]) {
-			return phrase{}, false
-		}
+// subPhrase returns the sub-phrase p[a:b] of a keyphrase, and whether it
+// could be a keyphrase itself: no one-letter word at an edge, a word that can
+// start a noun phrase first and one that can head it last, not a generic
+// noun alone, no word twice. (Numbers never get into a keyphrase.)
+func subPhrase(p *phrase, a, b int) (phrase, bool) {
+	if p.kinds[a]&(kindShort|kindNoStart) != 0 || p.kinds[b-1]&(kindShort|kindNoHead) != 0 ||
+		(b-a == 1 && p.kinds[a]&kindGeneric != 0) {
+		return phrase{}, false
 	}
 	for k := a + 1; k < b; k++ {
 		if slices.Contains(p.terms[a:k], p.terms[k]) {
@@ -71,6 +61,7 @@ func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
 	}
 	s := phrase{n: b - a, field: p.field, tok: p.tok + a, inTitle: p.inTitle}
 	copy(s.terms[:], p.terms[a:b])
+	copy(s.kinds[:], p.kinds[a:b])
 	s.hash = hashTerms(s.seq())
 	return s, true
 }
@@ -89,12 +80,11 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		if rel[i] == 0 || dupOf[i] >= 0 {
 			continue
 		}
-		d := &c.docs[i]
 		for k := range picked[i] {
 			p := &picked[i][k]
 			for a := range p.n {
 				for b := a + 1; b <= min(p.n, a+setSubLen) || b == p.n; b++ {
-					s, ok := subPhrase(d, p, a, b)
+					s, ok := subPhrase(p, a, b)
 					if !ok {
 						continue
 					}
