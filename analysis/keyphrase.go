@@ -133,6 +133,7 @@ type phrase struct {
 	setKey  uint64 // hash of the sorted distinct stems, for de-duplication
 	terms   [maxPhraseLen]uint32
 	kinds   [maxPhraseLen]uint8 // each word's kind (kindBreak, …)
+	joined  uint8               // bit k: word k is hyphenated to the word before it (in the text, even before the phrase)
 	n       int
 	tf      int
 	first   int // position of the first occurrence, counted in words from the title's start
@@ -199,7 +200,8 @@ func init() {
 		noStartWords[w] = true
 	}
 	for _, w := range strings.Fields(`the a an this that these those its their his her our your my some any no
-		each every all most more less many much it them us him`) {
+		each every all most more less many much several both either neither such another what which whose
+		it them us him`) {
 		determiners[w] = true
 	}
 	for _, w := range strings.Fields(`one two three four five six seven eight nine ten eleven twelve thirteen
@@ -224,7 +226,7 @@ func englishKind(lw string) uint8 {
 		if r >= 12 || o >= 12 || c >= 12 || (v >= 11 && n+j+g <= 4) || (r >= 6 && n < 8 && isAdverb(lw)) {
 			k |= kindBreak
 		}
-		if v >= 3 || g >= 8 {
+		if v >= 3 || g >= 8 || (v >= 1 && pluralLike(lw)) {
 			k |= kindVerbish
 		}
 		if n+g < 4 {
@@ -237,7 +239,7 @@ func englishKind(lw string) uint8 {
 		if isAdverb(lw) {
 			k |= kindBreak
 		}
-		if !headNoun(lw) {
+		if !headNoun(lw) || strings.HasSuffix(lw, "fold") { // "sixfold"
 			k |= kindNoHead
 		}
 		if pluralLike(lw) || strings.HasSuffix(lw, "ing") {
@@ -360,6 +362,9 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 			for k := range l {
 				p.terms[k] = toks[a+k].Term
 				p.kinds[k] = ks[a+k]
+				if off := toks[a+k].Off; off > 0 && src[off-1] == '-' {
+					p.joined |= 1 << k
+				}
 			}
 			p.hash = hashTerms(p.seq())
 			if k, ok := idx[p.hash]; ok {
