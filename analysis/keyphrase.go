@@ -134,12 +134,12 @@ type phrase struct {
 	terms   [maxPhraseLen]uint32
 	kinds   [maxPhraseLen]uint8 // each word's kind (kindBreak, …)
 	joined  uint8               // bit k: word k is hyphenated to the word before it (in the text, even before the phrase)
-	n       int
-	tf      int
-	first   int // position of the first occurrence, counted in words from the title's start
-	field   int // where the first occurrence is, for display
-	tok     int
+	n       int8
+	field   int8 // where the first occurrence is, for display
 	inTitle bool
+	tf      int32
+	first   int32 // position of the first occurrence, counted in words from the title's start
+	tok     int32
 	score   float64
 }
 
@@ -170,13 +170,14 @@ func hashTerms(ts []uint32) uint64 {
 // English, from the background tagger statistics (or, for a word the
 // background text does not have, from its ending).
 const (
-	kindBreak   uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
-	kindNoHead                    // never last: rarely a noun (adjectives, participles, verbs)
-	kindNoStart                   // never first: a verb form that is rarely a noun or an adjective ("proposed")
-	kindPlural                    // a plural noun or a verb in the third person: the phrase ends after it
-	kindGeneric                   // too general to be a keyphrase alone ("paper", "results")
-	kindShort                     // one letter: never at an edge
-	kindVerbish                   // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
+	kindBreak     uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
+	kindNoHead                      // never last: rarely a noun (adjectives, participles, verbs)
+	kindNoStart                     // never first: a verb form that is rarely a noun or an adjective ("proposed")
+	kindPlural                      // a plural noun or a verb in the third person: the phrase ends after it
+	kindGeneric                     // too general to be a keyphrase alone ("paper", "results")
+	kindShort                       // one letter: never at an edge
+	kindVerbish                     // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
+	kindCommonAdj                   // an adjective common in general English ("large", "crucial"): never first
 )
 
 // closedBreak are English words that are never part of a keyphrase although
@@ -213,8 +214,8 @@ func init() {
 	}
 }
 
-// englishKind is the kind of an English word (lw: folded).
-func englishKind(lw string) uint8 {
+// englishKind is the kind of an English word (lw: folded; stem: its stem).
+func englishKind(lw, stem string) uint8 {
 	var k uint8
 	if closedBreak[lw] {
 		return kindBreak
@@ -235,6 +236,7 @@ func englishKind(lw string) uint8 {
 		if v+p >= 12 && n+j < 4 {
 			k |= kindNoStart
 		}
+
 	} else {
 		if isAdverb(lw) {
 			k |= kindBreak
@@ -263,14 +265,15 @@ func englishKind(lw string) uint8 {
 // (with a hash of the surface form it was computed for: "learning" and
 // "learn" share a stem, not a kind), then per surface form.
 type kindCache struct {
-	an   *text.Analyzer
-	sig  []uint32 // sig[term]: hash of the surface form kind[term] is for, 0 when none
-	kind []uint8
-	memo map[string]uint8
+	an    *text.Analyzer
+	vocab []string
+	sig   []uint32 // sig[term]: hash of the surface form kind[term] is for, 0 when none
+	kind  []uint8
+	memo  map[string]uint8
 }
 
-func newKindCache(vocab int) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), sig: make([]uint32, vocab), kind: make([]uint8, vocab), memo: make(map[string]uint8, 1024)}
+func newKindCache(vocab []string) *kindCache {
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, sig: make([]uint32, len(vocab)), kind: make([]uint8, len(vocab)), memo: make(map[string]uint8, 1024)}
 }
 
 // of returns the kind of token t of text src.
@@ -296,8 +299,12 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 	}
 	k, ok := kc.memo[w]
 	if !ok {
-		k = englishKind(kc.an.Fold(w))
-		kc.memo[strings.Clone(w)] = k
+		stem := ""
+		if int(t.Term) < len(kc.vocab) {
+			stem = kc.vocab[t.Term]
+		}
+		k = englishKind(kc.an.Fold(w), stem)
+		kc.memo[w] = k // w is in the article's text, which outlives the analysis
 	}
 	if int(t.Term) < len(kc.sig) {
 		kc.sig[t.Term], kc.kind[t.Term] = h, k
@@ -358,7 +365,7 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 				continue
 			}
 			var p phrase
-			p.n = l
+			p.n = int8(l)
 			for k := range l {
 				p.terms[k] = toks[a+k].Term
 				p.kinds[k] = ks[a+k]
@@ -375,8 +382,8 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 				continue
 			}
 			p.tf = 1
-			p.first = pos + a
-			p.field, p.tok = f, a
+			p.first = int32(pos + a)
+			p.field, p.tok = int8(f), int32(a)
 			p.inTitle = f == fieldTitle
 			idx[p.hash] = len(out)
 			out = append(out, p)
@@ -474,16 +481,16 @@ func byScore(a, b phrase) int {
 		return 1
 	}
 	if a.first != b.first {
-		return a.first - b.first
+		return int(a.first - b.first)
 	}
-	return a.n - b.n
+	return int(a.n - b.n)
 }
 
 // setKey is the hash of the sorted distinct non-stop stems of a phrase.
 func setKey(d *doc, p *phrase) uint64 {
 	var ts [maxPhraseLen]uint32
 	m := 0
-	toks := d.toks[p.field][p.tok : p.tok+p.n]
+	toks := d.toks[p.field][p.tok : p.tok+int32(p.n)]
 	for _, t := range toks {
 		if !t.Is(text.FlagStop) {
 			ts[m] = t.Term
@@ -551,7 +558,7 @@ func distinctTerms(p *phrase) int {
 // displayPhrase is the folded surface form of a phrase's first occurrence,
 // words joined by single spaces.
 func displayPhrase(an *text.Analyzer, d *doc, p *phrase) string {
-	toks := d.toks[p.field][p.tok : p.tok+p.n]
+	toks := d.toks[p.field][p.tok : p.tok+int32(p.n)]
 	parts := make([]string, len(toks))
 	for k, t := range toks {
 		parts[k] = an.Fold(t.Surface(d.text[p.field]))
@@ -620,7 +627,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	wordScores := make([][]float64, workers)
 	for w := range workers {
 		idxs[w] = make(map[uint64]int, 1024)
-		kcs[w] = newKindCache(len(c.vocab))
+		kcs[w] = newKindCache(c.vocab)
 		wordScores[w] = make([]float64, len(c.vocab))
 	}
 	parallel(n, func(w, i int) {

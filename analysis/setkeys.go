@@ -107,7 +107,7 @@ func subPhrase(p *phrase, a, b int) (phrase, bool) {
 	}
 	// A hyphenated compound is not split: "100k-token documents" has no
 	// sub-phrase "token documents".
-	if p.joined&(1<<a) != 0 || (b < p.n && p.joined&(1<<b) != 0) {
+	if p.joined&(1<<a) != 0 || (b < int(p.n) && p.joined&(1<<b) != 0) {
 		return phrase{}, false
 	}
 	for k := a + 1; k < b; k++ {
@@ -115,7 +115,7 @@ func subPhrase(p *phrase, a, b int) (phrase, bool) {
 			return phrase{}, false // "very very", "lozeta lozeta": a stutter, not a phrase
 		}
 	}
-	s := phrase{n: b - a, field: p.field, tok: p.tok + a, inTitle: p.inTitle}
+	s := phrase{n: int8(b - a), field: p.field, tok: p.tok + int32(a), inTitle: p.inTitle}
 	copy(s.terms[:], p.terms[a:b])
 	copy(s.kinds[:], p.kinds[a:b])
 	s.hash = hashTerms(s.seq())
@@ -163,14 +163,15 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 			if best > 0 {
 				strength = p.score / best
 			}
-			for a := range p.n {
-				for b := a + 1; b <= min(p.n, a+setSubLen) || b == p.n; b++ {
+			n := int(p.n)
+			for a := range n {
+				for b := a + 1; b <= min(n, a+setSubLen) || b == n; b++ {
 					s, ok := subPhrase(p, a, b)
 					if !ok {
 						continue
 					}
 					st := strength
-					if b-a != p.n {
+					if b-a != n {
 						st *= setSubStrength
 					}
 					if at := slices.IndexFunc(out, func(o subCand) bool { return o.p.hash == s.hash }); at >= 0 {
@@ -260,11 +261,11 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 			sc.score *= setSingle + (1-setSingle)*share
 		}
 		if f := shown[k]; f != nil {
-			sc.doc, sc.p.field, sc.p.tok = f.doc, int(f.at.field), int(f.at.tok)
+			sc.doc, sc.p.field, sc.p.tok = f.doc, f.at.field, f.at.tok
 		}
 		d := &c.docs[sc.doc]
 		sc.p.setKey = setKey(d, &sc.p)
-		sc.p.tf = counts[k] // carried through selection for the report
+		sc.p.tf = int32(counts[k]) // carried through selection for the report
 		sc.display = displayPhrase(an, d, &sc.p)
 		sorted[k] = sc
 	}
@@ -310,7 +311,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		out = append(out, models.Keyword{
 			Phrase:   disp[sel[k].hash],
 			Score:    round4(sel[k].score / best),
-			Articles: sel[k].tf,
+			Articles: int(sel[k].tf),
 		})
 	}
 	return out
@@ -342,15 +343,16 @@ func articlesWith(c *corpus, ps []phrase) [][]occurrence {
 			for t := range toks {
 				for k := head[toks[t].Term]; k >= 0; k = next[k] {
 					p := &ps[k]
-					if h[k].surface != 0 || t+p.n > len(toks) {
+					pn := int(p.n)
+					if h[k].surface != 0 || t+pn > len(toks) {
 						continue
 					}
 					ok := true
-					for j := 1; j < p.n && ok; j++ {
+					for j := 1; j < pn && ok; j++ {
 						ok = toks[t+j].Term == p.terms[j] && !toks[t+j].Is(text.FlagBreak)
 					}
 					if ok {
-						h[k] = occurrence{surface: surfaceHash(d.text[f], toks[t:t+p.n]) | 1, field: int8(f), tok: int32(t)}
+						h[k] = occurrence{surface: surfaceHash(d.text[f], toks[t:t+pn]) | 1, field: int8(f), tok: int32(t)}
 					}
 				}
 			}
