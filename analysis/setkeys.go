@@ -37,16 +37,27 @@ const (
 // squared.
 func setWeight(rel float64) float64 { return rel * rel }
 
-// subCand is a candidate of the set from one article, with its strength
-// there.
-type subCand struct {
-	p        phrase
+// subRef is a candidate of the set from one article: its hash, its strength
+// there and where it is (words a to b of the article's keyphrase j).
+type subRef struct {
+	hash     uint64
 	strength float64
+	j        uint16
+	a, b     uint8
+}
+
+// setAcc accumulates a candidate's weight over the articles; the phrase is
+// rebuilt from its first article's keyphrase only if it enters the pool.
+type setAcc struct {
+	keyed, score float64
+	doc          int32
+	j            uint16
+	a, b         uint8
 }
 
 // topByScore returns the indexes of the k best candidates, best first, ties
 // by index: a quickselect for the cut, then a sort of what is above it.
-func topByScore(cands []setCand, k int) []int {
+func topByScore(cands []setAcc, k int) []int {
 	if k <= 0 {
 		return nil
 	}
@@ -149,10 +160,10 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	// Each article's candidates and their strength there, in parallel; the
 	// merge below follows the ranking, so the result does not depend on
 	// scheduling.
-	subs := make([][]subCand, len(docs))
+	subs := make([][]subRef, len(docs))
 	parallel(len(docs), func(_, k int) {
 		i := docs[k]
-		var out []subCand
+		var out []subRef
 		best := 0.0
 		if len(picked[i]) > 0 {
 			best = picked[i][0].score
@@ -174,39 +185,46 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 					if b-a != n {
 						st *= setSubStrength
 					}
-					if at := slices.IndexFunc(out, func(o subCand) bool { return o.p.hash == s.hash }); at >= 0 {
+					if at := slices.IndexFunc(out, func(o subRef) bool { return o.hash == s.hash }); at >= 0 {
 						out[at].strength = max(out[at].strength, st)
 						continue
 					}
-					out = append(out, subCand{p: s, strength: st})
+					out = append(out, subRef{hash: s.hash, strength: st, j: uint16(j), a: uint8(a), b: uint8(b)})
 				}
 			}
 		}
-		subs[k] = out
+		subs[k] = slices.Clip(out)
 	})
-	byHash := map[uint64]int{}
-	var cands []setCand
+	byHash := map[uint64]int32{}
+	var accs []setAcc
 	for k, i := range docs {
-		for _, sc := range subs[k] {
-			j, seen := byHash[sc.p.hash]
+		for _, r := range subs[k] {
+			j, seen := byHash[r.hash]
 			if !seen {
-				j = len(cands)
-				byHash[sc.p.hash] = j
-				cands = append(cands, setCand{p: sc.p, doc: i})
+				j = int32(len(accs))
+				byHash[r.hash] = j
+				accs = append(accs, setAcc{doc: int32(i), j: r.j, a: r.a, b: r.b})
 			}
-			cands[j].keyed += weight[i] * sc.strength
+			accs[j].keyed += weight[i] * r.strength
 		}
+		subs[k] = nil
 	}
 	// Only the best by the keyphrase lists alone are counted in every
 	// article; counting is the costly step. Ties by first appearance, which
 	// follows the ranking.
-	for k := range cands {
-		cands[k].score = cands[k].keyed * setLenPrior[cands[k].p.n]
+	for k := range accs {
+		accs[k].score = accs[k].keyed * setLenPrior[accs[k].b-accs[k].a]
 	}
-	pool := topByScore(cands, capMul(setPool, forSet, len(cands)))
+	top := topByScore(accs, capMul(setPool, forSet, len(accs)))
+	pool := make([]setCand, len(top))
+	for k, t := range top {
+		acc := &accs[t]
+		sp, _ := subPhrase(&picked[acc.doc][acc.j], int(acc.a), int(acc.b))
+		pool[k] = setCand{p: sp, doc: int(acc.doc), keyed: acc.keyed}
+	}
 	ps := make([]phrase, len(pool))
-	for k, j := range pool {
-		ps[k] = cands[j].p
+	for k := range pool {
+		ps[k] = pool[k].p
 	}
 	has := articlesWith(c, ps)
 	occurs := make([]float64, len(ps))
@@ -250,8 +268,8 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	}
 	an := text.NewAnalyzer()
 	sorted := make([]setCand, len(pool))
-	for k, j := range pool {
-		sc := cands[j]
+	for k := range pool {
+		sc := pool[k]
 		sc.score = (setOccurs*occurs[k] + setKeyed*sc.keyed) * setLenPrior[sc.p.n]
 		if carriers[k] < 2 {
 			share := 1.0
