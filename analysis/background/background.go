@@ -19,6 +19,7 @@ package background
 import (
 	_ "embed"
 	"encoding/binary"
+	"errors"
 )
 
 //go:generate go run ../../internal/bggen -o english.bin
@@ -65,26 +66,32 @@ func (s Shares) Dominant() Class {
 	return best
 }
 
-type table struct {
+// Table is a background table: document frequencies of stems and tag shares
+// of words. The zero Table finds nothing.
+type Table struct {
 	docs        int
 	stems, freq []byte
 	words, cls  []byte
 	ns, nw      int
 }
 
-var tab = parse(raw)
+var tab, _ = Load(raw)
 
-func parse(b []byte) table {
+// Embedded returns the table built into the binary.
+func Embedded() Table { return tab }
+
+// Load reads a table in the format internal/bggen writes, without copying
+// b (which must not change afterwards).
+func Load(b []byte) (Table, error) {
 	if len(b) < 16 || string(b[:4]) != magic {
-		return table{}
+		return Table{}, errors.New("background: not a table (bad magic)")
 	}
 	le := binary.LittleEndian
 	docs, ns, nw := int(le.Uint32(b[4:])), int(le.Uint32(b[8:])), int(le.Uint32(b[12:]))
-	need := 16 + ns*6 + nw*8
-	if need != len(b) {
-		return table{}
+	if ns > len(b) || nw > len(b) || 16+ns*6+nw*8 != len(b) {
+		return Table{}, errors.New("background: table size does not match its header")
 	}
-	t := table{docs: docs, ns: ns, nw: nw}
+	t := Table{docs: docs, ns: ns, nw: nw}
 	off := 16
 	t.stems = b[off : off+4*ns]
 	off += 4 * ns
@@ -93,7 +100,7 @@ func parse(b []byte) table {
 	t.words = b[off : off+4*nw]
 	off += 4 * nw
 	t.cls = b[off : off+4*nw]
-	return t
+	return t, nil
 }
 
 // Hash is the key the table is built with: 32-bit FNV-1a.
@@ -122,28 +129,37 @@ func search(keys []byte, n int, key uint32) int {
 	return -1
 }
 
-// Docs is how many documents the background text has (0 if the table is
-// missing or corrupt, in which case every lookup finds nothing).
+// Docs is how many documents the embedded background text has (0 if the
+// table is missing or corrupt, in which case every lookup finds nothing).
 func Docs() int { return tab.docs }
+
+// DocFreq is Embedded().DocFreq.
+func DocFreq(stem string) int { return tab.DocFreq(stem) }
+
+// WordShares is Embedded().WordShares.
+func WordShares(folded string) (Shares, bool) { return tab.WordShares(folded) }
+
+// Docs is how many documents the table's text has.
+func (t Table) Docs() int { return t.docs }
 
 // DocFreq returns how many background documents hold the Snowball English
 // stem, as analysis/text stems it (0 for a stem never seen or seen once).
-func DocFreq(stem string) int {
-	i := search(tab.stems, tab.ns, Hash(stem))
+func (t Table) DocFreq(stem string) int {
+	i := search(t.stems, t.ns, Hash(stem))
 	if i < 0 {
 		return 0
 	}
-	return int(binary.LittleEndian.Uint16(tab.freq[2*i:]))
+	return int(binary.LittleEndian.Uint16(t.freq[2*i:]))
 }
 
 // WordShares returns how the tagger tagged the case-folded word in the
 // background text, and whether the word was there often enough to say.
-func WordShares(folded string) (Shares, bool) {
-	i := search(tab.words, tab.nw, Hash(folded))
+func (t Table) WordShares(folded string) (Shares, bool) {
+	i := search(t.words, t.nw, Hash(folded))
 	if i < 0 {
 		return Shares{}, false
 	}
-	v := binary.LittleEndian.Uint32(tab.cls[4*i:])
+	v := binary.LittleEndian.Uint32(t.cls[4*i:])
 	var s Shares
 	for c := range NumClasses {
 		s[c] = uint8(v>>(4*uint(c))) & 0xF
