@@ -267,13 +267,13 @@ func englishKind(lw, stem string) uint8 {
 type kindCache struct {
 	an    *text.Analyzer
 	vocab []string
-	sig   []uint32 // sig[term]: hash of the surface form kind[term] is for, 0 when none
+	sig   []uint64 // sig[term]: 64-bit hash of the surface form kind[term] is for, 0 when none
 	kind  []uint8
 	memo  map[string]uint8
 }
 
 func newKindCache(vocab []string) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, sig: make([]uint32, len(vocab)), kind: make([]uint8, len(vocab)), memo: make(map[string]uint8, 1024)}
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, sig: make([]uint64, len(vocab)), kind: make([]uint8, len(vocab)), memo: make(map[string]uint8, 1024)}
 }
 
 // of returns the kind of token t of text src.
@@ -289,9 +289,9 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 		return short
 	}
 	w := t.Surface(src)
-	h := uint32(2166136261)
+	h := uint64(0xcbf29ce484222325)
 	for i := 0; i < len(w); i++ {
-		h = (h ^ uint32(w[i])) * 16777619
+		h = (h ^ uint64(w[i])) * 0x100000001b3
 	}
 	h |= 1
 	if int(t.Term) < len(kc.sig) && kc.sig[t.Term] == h {

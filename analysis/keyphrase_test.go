@@ -3,6 +3,7 @@ package analysis_test
 import (
 	"encoding/json"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -146,6 +147,29 @@ func TestNounPhraseCandidates(t *testing.T) {
 			}
 			for _, n := range tc.not {
 				assert.NotContains(t, got, n)
+			}
+		})
+	}
+}
+
+// The report is the same bytes whatever the number of workers: each worker
+// caches word kinds in its own order of articles.
+func TestKeyphrasesDeterministicAcrossWorkers(t *testing.T) {
+	demo, _ := loadDemo(t)
+	strong := loadRequest(t, "../testdata/analysis/strong-article-request.json")
+	for name, req := range map[string]*models.AnalysisRequest{"demo": demo, "strong article": strong} {
+		t.Run(name, func(t *testing.T) {
+			var want []byte
+			for _, procs := range []int{1, 2, 3, 8} {
+				prev := runtime.GOMAXPROCS(procs)
+				got, err := json.Marshal(analysis.Analyze(req))
+				runtime.GOMAXPROCS(prev)
+				require.NoError(t, err)
+				if want == nil {
+					want = got
+					continue
+				}
+				assert.Equal(t, string(want), string(got), "GOMAXPROCS=%d", procs)
 			}
 		})
 	}
