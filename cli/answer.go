@@ -391,12 +391,12 @@ func (c *conversation) write(res *answered, items []numberedArticle, numberOf ma
 			st := render.Style{On: c.ropts.Color}
 			var parts []string
 			if len(res.seen) > 0 {
-				parts = append(parts, fmt.Sprintf("%s of these shown in an earlier answer (marked “seen”)", render.Plural(len(res.seen), "article")))
+				parts = append(parts, render.Plural(len(res.seen), "article")+" (marked “seen”)")
 			}
 			if res.repeated > 0 {
-				parts = append(parts, fmt.Sprintf("%s already given left out of the summary", render.Plural(res.repeated, "summary sentence")))
+				parts = append(parts, render.Plural(res.repeated, "summary sentence")+" (left out)")
 			}
-			out += st.Dim("Session  "+strings.Join(parts, "; ")) + "\n"
+			out += st.Dim("Session   already in earlier answers: "+strings.Join(parts, ", ")) + "\n"
 		}
 	}
 	_, err := io.WriteString(c.out, out)
