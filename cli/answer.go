@@ -314,23 +314,37 @@ func (c *conversation) answer(ctx context.Context, question string, se *session.
 	req := llm.Request{Question: question, Context: conversationContext(se), Sources: srcs}
 	var onText func(string)
 	streamed := false
+	// The heading waits for the first piece of text: a model that fails
+	// before it gets the one-line note alone.
+	heading := func() {
+		if !streamed {
+			streamed = true
+			cfg := c.model.Config()
+			fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", render.Safe(cfg.Model), render.Plural(len(srcs), "article"))))
+		}
+	}
 	if c.format == render.Text {
-		cfg := c.model.Config()
-		fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", render.Safe(cfg.Model), render.Plural(len(srcs), "article"))))
 		onText = func(s string) {
-			streamed = streamed || strings.TrimSpace(s) != ""
+			if !streamed {
+				if s = strings.TrimLeft(s, " \t\n"); s == "" {
+					return
+				}
+			}
+			heading()
 			io.WriteString(c.out, strings.ReplaceAll(s, "\n", "\n  "))
 		}
 	}
 	a := c.model.Answer(ctx, req, onText)
 	if a.Degraded != nil && a.Degraded.Reason == models.ReasonCancelled && ctx.Err() != nil {
-		if c.format == render.Text {
+		if streamed {
 			fmt.Fprintln(c.out)
 		}
 		return nil, fmt.Errorf("answer: %w", ctx.Err())
 	}
 	if c.format == render.Text {
-		fmt.Fprintln(c.out)
+		if streamed {
+			fmt.Fprintln(c.out)
+		}
 		if a.Degraded != nil {
 			note := "! " + answerDegradedLine(a.Degraded)
 			if streamed {

@@ -232,7 +232,7 @@ func TestModelAnswer(t *testing.T) {
 		not       []string
 	}{
 		{name: "text", behaviour: "ok", format: "text",
-			want: []string{"Answer (llama3.2, from the top 5 articles)", "Sparse attention keeps a window [1] and Mamba [2] differs .", "Summary", "Top articles"},
+			want: []string{"Answer (llama3.2, from the top 5 articles)", "Sparse attention keeps a window [1] and Mamba [2] differs.", "Summary", "Top articles"},
 			not:  []string{"[99]", "\x1b", "\u202e", "owned"}},
 		{name: "markdown", behaviour: "ok", format: "markdown",
 			want: []string{"## Answer", `a window [\[1\]](#a1)`, "&lt;script&gt;", "## Summary"}, not: []string{"[99]", "<script>"}},

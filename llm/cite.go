@@ -38,9 +38,10 @@ const maxCiteLen = 40
 
 // CiteFilter removes, from text that arrives in pieces, the citations that
 // point at no article: "[7]" when only articles 1–5 were given is dropped, and
-// "[2, 9]" becomes "[2]". Brackets that are not citations ("[see below]")
-// pass through unchanged. It holds back only an open bracket, so the text
-// still streams.
+// "[2, 9]" becomes "[2]"; the spaces before a dropped citation go with it.
+// Brackets that are not citations ("[see below]") pass through unchanged. It
+// holds back only an open bracket and trailing spaces, so the text still
+// streams.
 type CiteFilter struct {
 	// Valid reports whether n is an article the model was given.
 	Valid func(n int) bool
@@ -48,6 +49,7 @@ type CiteFilter struct {
 	Out func(string)
 
 	pending []rune
+	held    string
 	cited   map[int]bool
 	removed int
 }
@@ -55,25 +57,45 @@ type CiteFilter struct {
 // Write filters the next piece of text.
 func (f *CiteFilter) Write(s string) {
 	var out strings.Builder
+	emitHeld := func() {
+		out.WriteString(f.held)
+		f.held = ""
+	}
 	for _, r := range s {
 		if len(f.pending) == 0 {
-			if r == '[' {
+			switch r {
+			case ' ':
+				// Spaces wait for what follows: before a citation that is
+				// dropped, they go with it ("altogether [12]." → "altogether.").
+				f.held += " "
+				if len(f.held) > 64 { // a run of spaces is not waiting for a citation
+					emitHeld()
+				}
+			case '[':
 				f.pending = append(f.pending, r)
-				continue
+			default:
+				emitHeld()
+				out.WriteRune(r)
 			}
-			out.WriteRune(r)
 			continue
 		}
 		f.pending = append(f.pending, r)
 		switch {
 		case r == ']':
-			out.WriteString(f.resolve())
+			if c := f.resolve(); c == "" {
+				f.held = ""
+			} else {
+				emitHeld()
+				out.WriteString(c)
+			}
 			f.pending = f.pending[:0]
 		case r == '[':
 			// A new bracket: what was held is plain text.
+			emitHeld()
 			out.WriteString(string(f.pending[:len(f.pending)-1]))
 			f.pending = append(f.pending[:0], '[')
 		case !citeRune(r) || len(f.pending) > maxCiteLen:
+			emitHeld()
 			out.WriteString(string(f.pending))
 			f.pending = f.pending[:0]
 		}
@@ -83,11 +105,11 @@ func (f *CiteFilter) Write(s string) {
 	}
 }
 
-// Flush releases any held text (an unclosed bracket) at the end.
+// Flush releases any held text (trailing spaces, an unclosed bracket) at the end.
 func (f *CiteFilter) Flush() {
-	if len(f.pending) > 0 {
-		f.Out(string(f.pending))
-		f.pending = f.pending[:0]
+	if f.held != "" || len(f.pending) > 0 {
+		f.Out(f.held + string(f.pending))
+		f.held, f.pending = "", f.pending[:0]
 	}
 }
 

@@ -198,7 +198,7 @@ func TestAnswer(t *testing.T) {
 		detail    string
 		text      string
 	}{
-		{name: "ok", behaviour: "ok", text: "Sparse attention is linear [1] and kernels help [2]. Also  and [1]."},
+		{name: "ok", behaviour: "ok", text: "Sparse attention is linear [1] and kernels help [2]. Also and [1]."},
 		{name: "hang", behaviour: "hang", reason: models.ReasonTimeout, detail: "sent nothing for 300ms"},
 		{name: "hang after first piece", behaviour: "hang-after-first", reason: models.ReasonTimeout, detail: "after 17 bytes of answer", text: "Sparse attention"},
 		{name: "endless", behaviour: "endless", reason: models.ReasonOutputTooLarge, detail: "the answer passed 4 KiB"},
