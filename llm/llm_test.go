@@ -348,3 +348,26 @@ func TestNewChecksConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestAPIKeyIsSentAsBearer(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"), r.Header.Get("Accept"))
+		mu.Unlock()
+		io.WriteString(w, `data: {"choices":[{"delta":{"content":"ok [1]"},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := New(Config{Endpoint: srv.URL + "/v1/", API: APIOpenAI, Model: "m", APIKey: "sk-test"})
+	require.NoError(t, err)
+	defer c.Close()
+	ans := c.Answer(context.Background(), testRequest(), nil)
+	require.Nil(t, ans.Degraded)
+	assert.Equal(t, "ok [1]", ans.Text)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"Bearer sk-test", "text/event-stream"}, got)
+}
