@@ -63,9 +63,9 @@ type Analyzer struct {
 	lastLang  Lang
 	lastCache map[string]entry
 	ids       map[string]uint32
-	terms []string
-	env   *snowballstem.Env
-	fold  cases.Caser
+	terms     []string
+	env       *snowballstem.Env
+	fold      cases.Caser
 }
 
 // NewAnalyzer returns an empty Analyzer.
