@@ -9,8 +9,11 @@ import (
 // readChunk is the size of the pieces a request of unknown size is read in.
 const readChunk = 4 << 20
 
-// readInput reads all of r, at most limit+1 bytes (more than limit means
-// too large). A regular file is read in one exact-size buffer. Anything else
+// errTooLarge is returned by readInput for input longer than its limit.
+var errTooLarge = errors.New("input larger than the limit")
+
+// readInput reads all of r: errTooLarge, with nothing kept, when r holds more
+// than limit bytes. A regular file is read in one exact-size buffer. Anything else
 // (a pipe) is read in fixed chunks, then copied once into one buffer of the
 // exact size: io.ReadAll's growth by a quarter at a time copies a 50 MB
 // request four to five times over (measured 90–170 ms against 35 ms).
@@ -25,27 +28,31 @@ func readInput(r io.Reader, limit int64) ([]byte, error) {
 				if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 					return buf, err
 				}
-				if int64(k) < limit+1 {
-					// The file may have grown since Stat: read the rest as a stream.
-					rest, err := readChunks(f, limit+1-int64(k))
-					return append(buf, rest...), err
+				if int64(k) > limit {
+					return nil, errTooLarge
 				}
-				return buf, nil
+				// The file may have grown since Stat: read the rest as a stream.
+				rest, err := readChunks(f, limit-int64(k))
+				if err != nil {
+					return nil, err
+				}
+				return append(buf, rest...), nil
 			}
 		}
 	}
-	return readChunks(r, limit+1)
+	return readChunks(r, limit)
 }
 
-// readChunks reads at most max bytes of r in fixed chunks and joins them.
+// readChunks reads r in growing chunks and joins them (one copy);
+// errTooLarge, without joining, when r holds more than max bytes.
 func readChunks(r io.Reader, max int64) ([]byte, error) {
 	var chunks [][]byte
 	var total int64
-	for total < max {
+	for total <= max {
 		// 64 KiB, 256 KiB, 1 MiB, then 4 MiB at a time: small requests
 		// stay small, large ones take few reads and one final copy.
 		size := min(int64(readChunk), int64(64<<10)<<(2*min(len(chunks), 6)))
-		c := make([]byte, min(size, max-total))
+		c := make([]byte, min(size, max+1-total))
 		n, err := io.ReadFull(r, c)
 		if n > 0 {
 			chunks = append(chunks, c[:n])
@@ -55,8 +62,11 @@ func readChunks(r io.Reader, max int64) ([]byte, error) {
 			break
 		}
 		if err != nil {
-			return join(chunks, total), err
+			return nil, err
 		}
+	}
+	if total > max {
+		return nil, errTooLarge
 	}
 	return join(chunks, total), nil
 }

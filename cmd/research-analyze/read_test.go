@@ -30,15 +30,23 @@ func TestReadInput(t *testing.T) {
 		want  int
 	}{
 		{"regular file", open, 1 << 30, len(data)},
-		{"regular file over the limit", open, 1000, 1001},
+		{"regular file at the limit", open, int64(len(data)), len(data)},
+		{"regular file over the limit", open, 1000, -1},
 		{"stream", func(*testing.T) io.Reader { return bytes.NewReader(data) }, 1 << 30, len(data)},
 		{"stream in one-byte reads", func(*testing.T) io.Reader { return iotest.OneByteReader(bytes.NewReader(data[:100_000])) }, 1 << 30, 100_000},
-		{"stream over the limit", func(*testing.T) io.Reader { return bytes.NewReader(data) }, 5 << 20, 5<<20 + 1},
+		{"stream at the limit", func(*testing.T) io.Reader { return bytes.NewReader(data) }, int64(len(data)), len(data)},
+		{"stream over the limit", func(*testing.T) io.Reader { return bytes.NewReader(data) }, 5 << 20, -1},
+		{"stream one byte over", func(*testing.T) io.Reader { return bytes.NewReader(data) }, int64(len(data)) - 1, -1},
 		{"empty", func(*testing.T) io.Reader { return bytes.NewReader(nil) }, 1 << 30, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := readInput(tc.r(t), tc.limit)
+			if tc.want < 0 {
+				require.ErrorIs(t, err, errTooLarge)
+				assert.Nil(t, got)
+				return
+			}
 			require.NoError(t, err)
 			require.Len(t, got, tc.want)
 			assert.True(t, bytes.Equal(data[:tc.want], got))

@@ -86,13 +86,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}()
 
 	data, err := readInput(stdin, maxRequestBytes)
+	if errors.Is(err, errTooLarge) {
+		fmt.Fprintf(stderr, "research-analyze: invalid request: larger than %d bytes\n", maxRequestBytes)
+		return exitInvalid
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "research-analyze: read request: %v\n", err)
 		return exitInternal
-	}
-	if len(data) > maxRequestBytes {
-		fmt.Fprintf(stderr, "research-analyze: invalid request: larger than %d bytes\n", maxRequestBytes)
-		return exitInvalid
 	}
 	req, err := decodeRequest(data)
 	if err != nil {
