@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -55,24 +56,41 @@ func BenchmarkFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(tc.name, func(b *testing.B) {
-			var whole, floor []time.Duration
+			var whole, floor, wholeCPU, floorCPU []time.Duration
 			for b.Loop() {
-				begin := time.Now()
+				begin, cpu := time.Now(), cpuTime()
 				floorOnce(b, raw)
 				floor = append(floor, time.Since(begin))
-				begin = time.Now()
+				floorCPU = append(floorCPU, cpuTime()-cpu)
+				begin, cpu = time.Now(), cpuTime()
 				if code := run(nil, bytes.NewReader(raw), io.Discard, io.Discard); code != 0 {
 					b.Fatalf("exit %d", code)
 				}
 				whole = append(whole, time.Since(begin))
+				wholeCPU = append(wholeCPU, cpuTime()-cpu)
 			}
 			w, f := median(whole), median(floor)
 			b.ReportMetric(w.Seconds(), "whole-s")
 			b.ReportMetric(f.Seconds(), "floor-s")
 			b.ReportMetric(w.Seconds()/f.Seconds(), "x_floor")
+			// CPU seconds (user+system, the whole process, GC included):
+			// steadier than wall time on a shared machine.
+			wc, fc := median(wholeCPU), median(floorCPU)
+			b.ReportMetric(wc.Seconds(), "whole-cpu-s")
+			b.ReportMetric(fc.Seconds(), "floor-cpu-s")
+			b.ReportMetric(wc.Seconds()/fc.Seconds(), "x_floor_cpu")
 			b.ReportMetric(float64(len(raw))/1e6/w.Seconds(), "MB/s")
 		})
 	}
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(ts []time.Duration) time.Duration {
