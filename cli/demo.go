@@ -29,6 +29,7 @@ type demoOptions struct {
 	noColor         bool
 	debug           bool
 	limit           int
+	session         bool // three related questions in one session (cli/demosession.go)
 }
 
 var injections = []string{"none", "hang", "crash", "garbage", "fork"}
@@ -44,7 +45,8 @@ pipeline: concurrent fetching with per-source deadlines, full-page extraction, a
 isolated research-analyze child. It needs no network.`,
 		Example: `  research demo
   research demo --inject hang     # the analyzer hangs: killed at the timeout, the run still succeeds
-  research demo --inject crash    # the analyzer crashes: empty analysis, every article still listed`,
+  research demo --inject crash    # the analyzer crashes: empty analysis, every article still listed
+  research demo --format html > demo.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.Context(), ios, o)
@@ -52,13 +54,16 @@ isolated research-analyze child. It needs no network.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.question, "question", "q", fixtureserver.Question, "the question to research")
-	f.StringVar(&o.inject, "inject", "none", "make the analyzer misbehave: "+strings.Join(injections, ", "))
-	f.StringVarP(&o.format, "format", "f", "text", "report format: text, json, markdown or html")
-	f.DurationVar(&o.analysisTimeout, "analysis-timeout", 0, "analysis timeout (default 15s, 3s with --inject hang)")
+	f.StringVar(&o.inject, "inject", "none", "make the analyzer misbehave: `MODE` is one of "+strings.Join(injections, ", "))
+	f.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(reportFormats, ", "))
+	durationVar(f, &o.analysisTimeout, "analysis-timeout", "", "analysis `DURATION` limit (default 15s, 3s with --inject hang)")
 	f.StringVar(&o.analyzer, "analyzer", "", "`PATH` of research-analyze")
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.debug, "debug", false, "print the analyzer's stderr tail")
-	f.IntVarP(&o.limit, "limit", "n", 10, "articles listed in the report")
+	f.IntVarP(&o.limit, "limit", "n", 15, "articles listed in the text, Markdown and HTML reports (0: all)")
+	completeValues(cmd, "format", reportFormats...)
+	completeValues(cmd, "inject", injections...)
+	f.BoolVar(&o.session, "session", false, "ask three related questions in one session, each building on the one before")
 	return cmd
 }
 
@@ -67,12 +72,22 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if o.limit < 0 {
+		return usageError{fmt.Errorf("--limit %d: must be 0 (all) or more", o.limit)}
+	}
+	limit := o.limit
+	if limit == 0 {
+		limit = -1
+	}
 	valid := false
 	for _, m := range injections {
 		valid = valid || m == o.inject
 	}
 	if !valid {
 		return usageError{fmt.Errorf("--inject %s: use one of %s", o.inject, strings.Join(injections, ", "))}
+	}
+	if o.session {
+		return runDemoSession(ctx, ios, o)
 	}
 	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{Latency: fixtureserver.DemoLatency()})
 	if err != nil {
@@ -87,7 +102,13 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	cfg.Limits.SourceTimeout = 2 * time.Second
 	cfg.Limits.FetchTimeout = 10 * time.Second
 	cfg.Limits.EnrichPages = 6
+	// The fixture server is the demo's whole (loopback) network: its article
+	// pages live on another port than the sources that link to them.
+	cfg.HTTP.AllowPrivateLinks = true
 	cfg.Analyzer.Path = o.analyzer
+	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
+		cfg.Analyzer.Path = v
+	}
 	if o.analysisTimeout > 0 {
 		cfg.Analyzer.Timeout = o.analysisTimeout
 	} else if o.inject == "hang" {
@@ -100,7 +121,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	// Narration goes to stdout with the report: in a demo, the story is the result.
 	n := &narrator{w: ios.Out, color: !o.noColor && ios.colour(ios.OutTTY), total: len(cfg.Sources)}
 	for _, s := range cfg.Sources {
-		n.nameW = max(n.nameW, len(s.Name))
+		n.nameW = max(n.nameW, render.Width(s.Name))
 	}
 	if format != render.Text {
 		n.w = ios.Err
@@ -142,14 +163,15 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	n.printf("\n%s\n\n", n.bold("4. The report"))
 	if err := render.Write(ios.Out, &run.Result, render.Options{Format: format, Color: n.color, Width: termWidth(ios),
-		Limit: o.limit, DegradedHint: hint}); err != nil {
-		return err
+		Limit: limit, DegradedHint: hint}); err != nil {
+		return fmt.Errorf("write the report: %w", err)
 	}
 	if format == render.Text {
 		n.printf("\nTry: research demo --inject hang      (the analyzer hangs: killed at the timeout, empty analysis)\n")
 		n.printf("     research demo --inject crash     (the analyzer crashes: the run still succeeds)\n")
 		n.printf("     research demo --inject garbage   (the analyzer prints garbage: rejected, never half-trusted)\n")
 		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the report still arrives at once)\n")
+		n.printf("     research demo --session          (three related questions in one session, each building on the one before)\n")
 	}
 	return nil
 }

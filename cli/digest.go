@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,12 +31,11 @@ var _ digest.SeenFilter = (*store.Seen)(nil)
 
 // digestOptions are the flags of research digest.
 type digestOptions struct {
-	q        queryOptions
-	topics   []string
-	store    string
-	maxItems int
-	dryRun   bool
-	since    time.Duration
+	q      queryOptions
+	topics []string
+	store  string
+	dryRun bool
+	since  time.Duration
 }
 
 func newDigest(ios IO) *cobra.Command {
@@ -57,26 +57,19 @@ or a systemd timer and mail the Markdown or HTML; see docs/digests.md.`,
   research digest history`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDigest(cmd.Context(), ios, o)
+			return runDigest(cmd, ios, o)
 		},
 	}
+	o.q.bindRun(cmd, ios, runFlagSpec{formats: []string{"text", "markdown", "html", "json"},
+		limitUsage: "new articles listed per topic (default: digest.max_items, 10; 0: all)",
+		timeout:    "`DURATION` limit of each topic's fetch stage (default 30s)"})
 	f := cmd.Flags()
-	f.StringVar(&o.q.configPath, "config", "", "YAML config `FILE` (default: the user's config file, else built-in defaults)")
 	f.StringArrayVarP(&o.topics, "topic", "t", nil, "a topic to research (repeatable; default: the config's digest.topics)")
-	f.StringVarP(&o.q.format, "format", "f", "text", "output `format`: text, markdown, html or json")
 	f.StringVar(&o.store, "store", "", "SQLite `FILE` of what was sent (default: digest.store, else $XDG_DATA_HOME/research/digests.db)")
-	f.IntVarP(&o.maxItems, "max-items", "n", 0, "new articles listed per topic (default: digest.max_items, 10)")
+	f.IntVar(&o.q.limit, "max-items", 0, "the old name of --limit")
+	_ = f.MarkHidden("max-items")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the digest but remember nothing")
-	f.DurationVar(&o.since, "since", 0, "ignore articles published longer ago than this `DURATION` (e.g. 48h)")
-	f.StringVar(&o.q.analyzer, "analyzer", "", "`PATH` of research-analyze (default: next to research, then PATH)")
-	f.DurationVar(&o.q.analysisTimeout, "analysis-timeout", 0, "hard timeout of the analysis child (default 15s)")
-	f.DurationVar(&o.q.timeout, "timeout", 0, "deadline of each topic's fetch stage (default 30s)")
-	f.StringSliceVarP(&o.q.only, "source", "s", nil, "query only these sources (by name; repeatable)")
-	f.BoolVar(&o.q.keepOffTopic, "keep-off-topic", false, "keep feed items that do not bear on the topic")
-	f.BoolVar(&o.q.noPages, "no-pages", false, "do not fetch full article pages")
-	f.BoolVar(&o.q.noCache, "no-cache", false, "do not use the HTTP validator cache")
-	f.BoolVar(&o.q.debug, "debug", false, "print diagnostics to stderr, including the analyzer's stderr")
-	f.BoolVarP(&o.q.verbose, "verbose", "v", false, "print each source's progress to stderr")
+	durationVar(f, &o.since, "since", "", "ignore articles published longer ago than this `DURATION` (e.g. 48h, 2d, 1w)")
 	cmd.AddCommand(newDigestHistory(ios))
 	return cmd
 }
@@ -98,13 +91,14 @@ func storePath(ios IO, flag string, cfg *config.Config) (string, error) {
 	return p, nil
 }
 
-func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
+func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
+	ctx := cmd.Context()
 	format, err := render.ParseFormat(o.q.format)
 	if err != nil {
 		return usageError{err}
 	}
-	if o.maxItems < 0 {
-		return usageError{fmt.Errorf("--max-items %d: must be at least 1", o.maxItems)}
+	if err := o.q.check(cmd); err != nil {
+		return err
 	}
 	if o.since < 0 {
 		return usageError{fmt.Errorf("--since %s: must be positive", o.since)}
@@ -121,8 +115,11 @@ func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
 		return usageError{errors.New("no topics: pass --topic \"…\" or list them under digest.topics in the config (see docs/digests.md)")}
 	}
 	maxItems := cfg.Digest.MaxItems
-	if o.maxItems > 0 {
-		maxItems = o.maxItems
+	if cmd.Flags().Changed("limit") || cmd.Flags().Changed("max-items") {
+		maxItems = o.q.limit
+		if maxItems == 0 {
+			maxItems = math.MaxInt32
+		}
 	}
 	path, err := storePath(ios, o.store, cfg)
 	if err != nil {
@@ -147,36 +144,13 @@ func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
 	}
 	defer p.Close()
 
-	inputs := make([]digest.Input, 0, len(topics))
-	for _, topic := range topics {
-		in := digest.Input{Topic: topic}
-		if st != nil {
-			if last, ok, err := st.LastRun(ctx, topic); err != nil {
-				return err
-			} else if ok {
-				in.LastRun = last.StartedAt
-			}
-			if in.Seen, err = st.SeenFilter(ctx, topic); err != nil {
-				return err
-			}
-		}
-		prog := newProgress(ios, o.q.verbose || o.q.debug, len(cfg.Sources))
-		prog.stage = fmt.Sprintf("%s: fetching %d sources", topic, len(cfg.Sources))
-		obs.set(prog)
-		prog.line("topic %q:", topic)
-		in.StartedAt = time.Now()
-		prog.begin()
-		run, err := p.orch.Run(ctx, topic)
-		prog.end()
-		if err != nil {
-			return fmt.Errorf("topic %q: %w", topic, err)
-		}
-		in.FinishedAt = time.Now()
-		if o.q.debug && run.Analysis.StderrTail != "" {
-			fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail), topic %q ---\n%s\n---\n", topic, run.Analysis.StderrTail)
-		}
-		in.Result = &run.Result
-		inputs = append(inputs, in)
+	run := &digestRun{ios: ios, p: p, obs: obs, nsrc: len(cfg.Sources), debug: o.q.debug, verbose: o.q.verbose}
+	if st != nil {
+		run.st = st
+	}
+	inputs, err := run.research(ctx, topics)
+	if err != nil {
+		return err
 	}
 
 	d := digest.Build(inputs, digest.Options{MaxItems: maxItems, Since: o.since, Now: time.Now()})
@@ -193,22 +167,7 @@ func runDigest(ctx context.Context, ios IO, o *digestOptions) error {
 		fmt.Fprintf(ios.Err, "research: dry run: %d new articles not recorded in %s\n", d.New, path)
 		return nil
 	}
-	recs := make([]store.Record, 0, len(d.Topics))
-	remembered := 0
-	for i, t := range d.Topics {
-		in := inputs[i]
-		rec := store.Record{Run: store.Run{Topic: t.Topic, StartedAt: in.StartedAt, FinishedAt: in.FinishedAt,
-			Fetched: t.Fetched, New: len(t.Items), Sources: t.Sources, SourcesFailed: len(t.FailedSources)}}
-		if t.Degraded != nil {
-			rec.Run.Degraded = t.Degraded.Reason
-		}
-		for _, it := range t.Remember {
-			rec.Items = append(rec.Items, store.Item{CanonicalURL: it.CanonicalURL, TitleKey: it.TitleKey,
-				ArticleID: it.ID, Title: it.Title, Source: it.Source})
-		}
-		remembered += len(rec.Items)
-		recs = append(recs, rec)
-	}
+	recs, remembered := digestRecords(d, inputs)
 	if _, err := st.Commit(ctx, recs); err != nil {
 		return err
 	}
@@ -275,7 +234,10 @@ func newDigestHistory(ios IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List past digest runs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  research digest history
+  research digest history --topic "sparse attention" -n 5
+  research digest history --format json | jq '.[0]'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDigestHistory(cmd.Context(), ios, o)
 		},

@@ -7,16 +7,20 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/research-cli/research/jobs/schedule"
 	"github.com/research-cli/research/models"
 )
 
@@ -33,6 +37,10 @@ type Config struct {
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
 	Digest   Digest          `yaml:"digest"`
+
+	// Sessions and LLM: conversations and model-written answers (config/answer.go).
+	Sessions Sessions `yaml:"sessions,omitempty"`
+	LLM      LLM      `yaml:"llm,omitempty"`
 }
 
 // Digest configures scheduled digests: the topics, and where what was already
@@ -44,6 +52,29 @@ type Digest struct {
 	MaxItems int `yaml:"max_items"`
 	// Store is the SQLite file of what was seen and sent; "" means the user's data directory.
 	Store string `yaml:"store"`
+
+	// --- research worker (issue 9): schedules of digests run as jobs ---
+
+	// Schedule is when `research worker` runs the digest of Topics: a cron
+	// expression ("0 7 * * *", UTC unless it starts with CRON_TZ=Zone) or an
+	// interval ("6h"). "" means the worker runs it on no schedule.
+	Schedule string `yaml:"schedule,omitempty"`
+	// PerTopic makes each of Topics a digest of its own: its own job, its own
+	// delivery (for many topics on many workers).
+	PerTopic bool `yaml:"per_topic,omitempty"`
+	// Groups are further digests, each with its own topics and schedule.
+	Groups []DigestGroup `yaml:"groups,omitempty"`
+}
+
+// DefaultDigest is the name of the digest of digest.topics.
+const DefaultDigest = "digest"
+
+// DigestGroup is a named digest of its own topics on its own schedule.
+type DigestGroup struct {
+	Name     string   `yaml:"name"`
+	Topics   []string `yaml:"topics"`
+	Schedule string   `yaml:"schedule"`
+	PerTopic bool     `yaml:"per_topic,omitempty"`
 }
 
 // Feeds tunes how feed items are kept.
@@ -92,6 +123,11 @@ type HTTP struct {
 	// Cache is the SQLite file of conditional-GET validators; "off" disables it,
 	// "" means the user's cache directory.
 	Cache string `yaml:"cache"`
+
+	// AllowPrivateLinks lets links found in fetched content (feed items, search
+	// hits, redirects) reach loopback, private and link-local addresses. Off by
+	// default: only the configured sources' own host and port may be private.
+	AllowPrivateLinks bool `yaml:"allow_private_links"`
 }
 
 // Default returns the built-in configuration, pointing at the real public services.
@@ -140,9 +176,40 @@ func UserFile() string {
 	return filepath.Join(dir, "research", "config.yaml")
 }
 
-// Load reads path over the defaults. With path "", the user's config file is
-// read when it exists, else the defaults are returned.
+// Load reads path over the defaults and validates the result. With path "",
+// the user's config file is read when it exists, else the defaults are
+// returned. A run that layers environment and flags on top uses Build, which
+// validates once, after every layer.
 func Load(path string) (*Config, error) {
+	cfg, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Build layers the configuration: built-in defaults < the file at path (""
+// means the user's file, when it exists) < the environment < override (the
+// command's flags), and validates once, at the end, so that a value a later
+// layer replaces is never judged. env nil means the process environment.
+func Build(path string, env Env, override func(*Config) error) (*Config, error) {
+	cfg, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.applyEnv(env); err != nil {
+		return nil, err
+	}
+	if override != nil {
+		if err := override(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// read is the defaults with the file over them, not yet validated.
+func read(path string) (*Config, error) {
 	cfg := Default()
 	explicit := path != ""
 	if !explicit {
@@ -151,21 +218,41 @@ func Load(path string) (*Config, error) {
 			return cfg, nil
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return cfg, nil
 		}
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, invalid(fmt.Errorf("read config: %w", err))
 	}
 	if err := cfg.decode(path, data); err != nil {
 		return nil, err
 	}
 	cfg.Path = path
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
-// Parse reads a config from YAML bytes over the defaults; name is used in errors.
+// MaxFileBytes bounds a config file: anything larger is not a config.
+const MaxFileBytes = 4 << 20
+
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s is too large (more than %d MiB): a config file is a few KB", path, MaxFileBytes>>20)
+	}
+	return data, nil
+}
+
+// Parse reads a config from YAML bytes over the defaults and validates it;
+// name is used in errors.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
 	if err := cfg.decode(name, data); err != nil {
@@ -179,23 +266,51 @@ func (c *Config) decode(name string, data []byte) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	// A file that lists sources replaces the default list rather than adding to it.
-	var probe struct {
-		Sources yaml.Node `yaml:"sources"`
-	}
-	if err := yaml.Unmarshal(data, &probe); err == nil && probe.Sources.Kind != 0 {
-		c.Sources = nil
-	}
+	fail := func(ps ...Problem) error { return &ValidationError{File: name, Problems: ps} }
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err == nil {
-		c.lines = map[string]int{}
-		recordLines(&doc, "", c.lines)
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) { // only comments
+			return nil
+		}
+		return fail(yamlProblem(err))
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = extra.Line
+		}
+		return fail(Problem{Line: line, Msg: "a second YAML document (after ---): a config file holds exactly one"})
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return fail(Problem{Line: root.Line, Msg: "the top level must be a mapping of settings (sources:, limits:, …)"})
+	}
+	// Unknown fields, numbers where a duration needs a unit, text where a
+	// number goes: all found at once, each with its line, before decoding.
+	w := &checker{}
+	w.walk(root, reflect.TypeOf(*c), "")
+	if len(w.problems) > 0 {
+		return fail(w.problems...)
+	}
+	// A file that lists sources replaces the default list rather than adding to it.
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sources" {
+			c.Sources = nil
+		}
+	}
+	if err := doc.Decode(c); err != nil {
+		return fail(yamlProblem(err))
+	}
+	c.lines = map[string]int{}
+	recordLines(&doc, "", c.lines)
 	return nil
 }
 
@@ -262,14 +377,33 @@ func (e *ValidationError) Error() string {
 	}
 	fmt.Fprintf(&b, "config %s:", where)
 	for _, p := range e.Problems {
+		b.WriteString("\n  ")
 		if p.Line > 0 {
-			fmt.Fprintf(&b, "\n  line %d: %s: %s", p.Line, p.Field, p.Msg)
-		} else {
-			fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Msg)
+			fmt.Fprintf(&b, "line %d: ", p.Line)
 		}
+		if p.Field != "" {
+			b.WriteString(p.Field + ": ")
+		}
+		b.WriteString(p.Msg)
 	}
 	return b.String()
 }
+
+// Is makes every validation error an ErrConfig.
+func (e *ValidationError) Is(target error) bool { return target == ErrConfig }
+
+// ErrConfig marks every error about the configuration, whichever layer it
+// came from (file, environment, flags): the user's to fix, not a failed run.
+var ErrConfig = errors.New("invalid configuration")
+
+// configError marks a wrapped error as an ErrConfig without changing its text.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
+
+func invalid(err error) error { return configError{err} }
 
 // Validate checks the config and reports every problem with the field it concerns.
 func (c *Config) Validate() error {
@@ -337,6 +471,9 @@ func (c *Config) Validate() error {
 	if c.Analyzer.MaxSummary < 0 || c.Analyzer.MaxSummary > models.MaxOption {
 		add("analyzer.max_summary_sentences", "must be between 0 and %d", models.MaxOption)
 	}
+	if strings.IndexFunc(c.HTTP.UserAgent, unicode.IsControl) >= 0 {
+		add("http.user_agent", "must not contain control characters (a newline would inject a header)")
+	}
 	if c.HTTP.MaxBodyMB < 1 || c.HTTP.MaxBodyMB > 4096 {
 		add("http.max_body_mb", "must be between 1 and 4096")
 	}
@@ -357,6 +494,35 @@ func (c *Config) Validate() error {
 			add(fmt.Sprintf("digest.topics[%d]", i), "is empty")
 		}
 	}
+	if c.Digest.Schedule != "" {
+		if _, err := schedule.Parse(c.Digest.Schedule); err != nil {
+			add("digest.schedule", "%v", err)
+		}
+	}
+	groupNames := map[string]bool{}
+	for i, g := range c.Digest.Groups {
+		f := fmt.Sprintf("digest.groups[%d]", i)
+		name := strings.TrimSpace(g.Name)
+		switch {
+		case name == "":
+			add(f+".name", "is empty")
+		case name == DefaultDigest || groupNames[name]:
+			add(f+".name", "%q is used twice (%q is the name of the digest of digest.topics)", name, DefaultDigest)
+		}
+		groupNames[name] = true
+		if len(g.Topics) == 0 {
+			add(f+".topics", "is empty")
+		}
+		for j, t := range g.Topics {
+			if strings.TrimSpace(t) == "" {
+				add(fmt.Sprintf("%s.topics[%d]", f, j), "is empty")
+			}
+		}
+		if _, err := schedule.Parse(g.Schedule); err != nil {
+			add(f+".schedule", "%v", err)
+		}
+	}
+	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -366,8 +532,17 @@ func (c *Config) Validate() error {
 // Env is the environment read by ApplyEnv; tests pass their own.
 type Env func(key string) (string, bool)
 
-// ApplyEnv overrides settings from RESEARCH_* environment variables.
+// ApplyEnv overrides settings from RESEARCH_* environment variables and
+// validates the result. Build applies the environment without validating in
+// between.
 func (c *Config) ApplyEnv(env Env) error {
+	if err := c.applyEnv(env); err != nil {
+		return err
+	}
+	return c.Validate()
+}
+
+func (c *Config) applyEnv(env Env) error {
 	if env == nil {
 		env = os.LookupEnv
 	}
@@ -381,9 +556,9 @@ func (c *Config) ApplyEnv(env Env) error {
 	}
 	for _, d := range durations {
 		if v, ok := env(d.key); ok && v != "" {
-			t, err := time.ParseDuration(v)
+			t, err := ParseDuration(v)
 			if err != nil {
-				return fmt.Errorf("environment %s=%q: not a duration (for example 10s)", d.key, v)
+				return invalid(fmt.Errorf("environment %s: %w", d.key, err))
 			}
 			*d.dst = t
 		}
@@ -397,11 +572,11 @@ func (c *Config) ApplyEnv(env Env) error {
 	if v, ok := env("RESEARCH_ENRICH_PAGES"); ok && v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("environment RESEARCH_ENRICH_PAGES=%q: not a number", v)
+			return invalid(fmt.Errorf("environment RESEARCH_ENRICH_PAGES=%q: not a whole number", v))
 		}
 		c.Limits.EnrichPages = n
 	}
-	return c.Validate()
+	return nil
 }
 
 // SourceTimeout is the deadline that applies to s.

@@ -64,3 +64,16 @@ func writeMarkdown(w io.Writer, v *view, opts Options) error {
 func webLink(u string) bool {
 	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, "<>\n\r ")
 }
+
+// MarkdownText escapes s so that Markdown shows it as text, never as markup
+// (no link, emphasis, heading, table cell or raw HTML).
+func MarkdownText(s string) string { return mdEscape.Replace(s) }
+
+// MarkdownLink is a Markdown link to u showing text, or "" when u is not an
+// http(s) URL that can stand in a link destination.
+func MarkdownLink(text, u string) string {
+	if !webLink(u) {
+		return ""
+	}
+	return fmt.Sprintf("[%s](<%s>)", mdEscape.Replace(text), u)
+}
