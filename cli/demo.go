@@ -31,6 +31,7 @@ type demoOptions struct {
 	noColor         bool
 	debug           bool
 	limit           int
+	session         bool // three related questions in one session (cli/demosession.go)
 }
 
 var injections = []string{"none", "hang", "crash", "garbage", "fork"}
@@ -64,6 +65,7 @@ isolated research-analyze child. It needs no network.`,
 	f.IntVarP(&o.limit, "limit", "n", 15, "articles listed in the text, Markdown and HTML reports (0: all)")
 	completeValues(cmd, "format", reportFormats...)
 	completeValues(cmd, "inject", injections...)
+	f.BoolVar(&o.session, "session", false, "ask three related questions in one session, each building on the one before")
 	return cmd
 }
 
@@ -86,6 +88,9 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	if !valid {
 		return usageError{fmt.Errorf("--inject %s: use one of %s", o.inject, strings.Join(injections, ", "))}
 	}
+	if o.session {
+		return runDemoSession(ctx, ios, o)
+	}
 	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{Latency: fixtureserver.DemoLatency()})
 	if err != nil {
 		return fmt.Errorf("start the fixture server: %w", err)
@@ -99,6 +104,9 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	cfg.Limits.SourceTimeout = 2 * time.Second
 	cfg.Limits.FetchTimeout = 10 * time.Second
 	cfg.Limits.EnrichPages = 6
+	// The fixture server is the demo's whole (loopback) network: its article
+	// pages live on another port than the sources that link to them.
+	cfg.HTTP.AllowPrivateLinks = true
 	cfg.Analyzer.Path = o.analyzer
 	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
 		cfg.Analyzer.Path = v
@@ -165,6 +173,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 		n.printf("     research demo --inject crash     (the analyzer crashes: the run still succeeds)\n")
 		n.printf("     research demo --inject garbage   (the analyzer prints garbage: rejected, never half-trusted)\n")
 		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the report still arrives at once)\n")
+		n.printf("     research demo --session          (three related questions in one session, each building on the one before)\n")
 	}
 	n.flush()
 	return nil

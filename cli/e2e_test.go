@@ -288,6 +288,10 @@ func TestDemoRunsOffline(t *testing.T) {
 			for _, want := range []string{"1. Fan-out", "3. Isolation", "4. The report", "whole stage"} {
 				assert.Contains(t, r.stdout, want)
 			}
+			if inject == "none" {
+				// The fixture pages are on loopback: the demo allows private links.
+				assert.Regexp(t, `article pages fetched and extracted in .*; the page's text was kept for [1-9]`, r.stdout)
+			}
 			if inject == "none" || inject == "fork" {
 				assert.Contains(t, r.stdout, "the child exited 0")
 				assert.NotContains(t, r.stdout, "analysis unavailable")

@@ -66,6 +66,8 @@ func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 		MaxRetries:      retries,
 		Logger:          logger,
 		CachePath:       cache,
+
+		AllowPrivateLinks: cfg.HTTP.AllowPrivateLinks,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
@@ -121,7 +123,7 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 		NewAgent:      newAgent(client, cfg.Limits.MaxResults),
 		OnTopic:       func(q string) func(models.Article) bool { return topic.New(q).Keep },
 		Enrich: func(ctx context.Context, arts []*models.Article) {
-			page.EnrichAll(ctx, client, arts, 4)
+			page.EnrichAllFrom(ctx, client, arts, 4, sourceURLs(cfg.Sources))
 		},
 		// The analyzer starts with the run and waits on its stdin, so its
 		// start-up hides behind the fetch (issue 12).
@@ -142,6 +144,16 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 }
 
 func (p *pipeline) Close() error { return p.client.Close() }
+
+// sourceURLs gives the URL of the configured source an article came from, so
+// that its links on that source's own host and port are trusted (fetch.Request.Origin).
+func sourceURLs(sources []models.Source) func(*models.Article) string {
+	byName := make(map[string]string, len(sources))
+	for _, s := range sources {
+		byName[s.Name] = s.URL
+	}
+	return func(a *models.Article) string { return byName[a.Source] }
+}
 
 // termWidth is the report's width: $COLUMNS when set (as shells export it,
 // and to lay out a piped report for a given width), else the terminal's

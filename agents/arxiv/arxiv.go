@@ -138,12 +138,12 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 			}
 			switch {
 			case l.Title == "pdf" || l.Type == "application/pdf":
-				a.PDFURL = canon.URL(l.Href)
-			case (l.Rel == "alternate" || l.Rel == "") && l.Href != "":
+				a.PDFURL = canon.HTTPURL(l.Href)
+			case (l.Rel == "alternate" || l.Rel == "") && canon.HTTPURL(l.Href) != "":
 				abs = l.Href
 			}
 		}
-		a.URL = canon.URL(abs)
+		a.URL = canon.HTTPURL(abs)
 		switch {
 		case e.PublishedParsed != nil:
 			a.Published = e.PublishedParsed.UTC()

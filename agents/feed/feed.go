@@ -371,8 +371,8 @@ func itemURL(it *gofeed.Item, base *url.URL) string {
 		if base != nil {
 			u = base.ResolveReference(u)
 		}
-		if u.Scheme == "http" || u.Scheme == "https" {
-			return canon.URL(u.String())
+		if link := canon.HTTPURL(u.String()); link != "" {
+			return link
 		}
 	}
 	return ""

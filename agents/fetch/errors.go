@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,8 @@ const (
 	KindEmpty ErrorKind = "empty"
 	// KindCanceled is a fetch abandoned because the caller cancelled its context.
 	KindCanceled ErrorKind = "canceled"
+	// KindBlocked (see guard.go) is a content link to a private address or a
+	// hop with a scheme other than http(s): never sent.
 )
 
 // Error is a classified fetch error. Its Error() is one line meant for a
@@ -128,6 +131,8 @@ func (e *Error) Error() string {
 	case KindCanceled:
 		b.WriteString("canceled")
 		cause = ""
+	case KindBlocked:
+		b.WriteString("not fetched")
 	case KindNotAFeed:
 		b.WriteString("not a feed")
 	case KindMalformed:
@@ -192,7 +197,15 @@ func classify(ctx context.Context, rawURL string, err error) *Error {
 	var recordErr tls.RecordHeaderError
 	var alertErr tls.AlertError
 	var verifyErr *tls.CertificateVerificationError
+	var blocked *BlockedError
 	switch {
+	case errors.As(err, &blocked):
+		fe.Kind = KindBlocked
+		fe.Err = blocked
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.URL != rawURL {
+			fe.Detail = "(redirected to " + ue.URL + ")"
+		}
 	case errors.Is(err, errTooManyRedirects):
 		fe.Kind = KindRedirects
 	case errors.Is(err, errTooLarge):

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -67,6 +68,15 @@ type Options struct {
 	// Logger receives warnings the caller need not act on (a broken cache);
 	// nil discards them.
 	Logger *slog.Logger
+
+	// AllowPrivateLinks lets links taken from fetched content (Request.ContentLink,
+	// and redirects off the trusted host) reach loopback, private, link-local and
+	// other non-public addresses. Off by default: see docs/fetching.md.
+	AllowPrivateLinks bool
+
+	// blockedAddr replaces the test of which addresses a guarded hop may not
+	// dial (tests make a loopback address count as public).
+	blockedAddr func(netip.Addr) string
 }
 
 // Request is one GET.
@@ -85,6 +95,33 @@ type Request struct {
 	// need far less room than the client's cap (an article page next to a
 	// feed). A larger value cannot raise the client's cap.
 	MaxBytes int64
+
+	// ContentLink marks URL as a link taken from fetched content (a feed item's
+	// link, a search hit's URL) rather than one the user configured. Without
+	// it, URL is trusted as written: it and every redirect hop on its host and
+	// port may reach any address, while hops on other hosts are treated as
+	// content links. A content link's hops may reach only public addresses,
+	// except those on Origin's host and port, unless Options.AllowPrivateLinks.
+	ContentLink bool
+	// Origin is the URL of the configured source a content link came from
+	// (a feed's URL): its host and port, as written, stay trusted.
+	Origin string
+}
+
+// trustedHost is the host:port whose hops may reach any address: the request's
+// own for a URL the user wrote, its Origin's for a content link.
+func (req Request) trustedHost(u *url.URL) string {
+	if !req.ContentLink {
+		return hostPort(u)
+	}
+	if req.Origin == "" {
+		return ""
+	}
+	o, err := url.Parse(req.Origin)
+	if err != nil {
+		return ""
+	}
+	return hostPort(o)
 }
 
 // bodyLimit is the body cap for req: the client's, or req.MaxBytes when smaller.
@@ -135,7 +172,7 @@ type Stats struct {
 type Client struct {
 	opts      Options
 	log       *slog.Logger
-	transport *http.Transport
+	transport *router
 	http      *http.Client
 	cache     *cache // nil when disabled or broken
 
@@ -155,34 +192,14 @@ func New(opts Options) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
-	c.transport = &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dialer.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countingConn{Conn: conn, n: &c.stats.wire}, nil
-		},
-		ForceAttemptHTTP2:      true,
-		TLSHandshakeTimeout:    opts.TLSTimeout,
-		ResponseHeaderTimeout:  opts.HeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    opts.PerHostParallel,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
-		// We send Accept-Encoding ourselves and decode with our own caps.
-		DisableCompression: true,
-	}
+	c.transport = c.newRouter(opts)
 	c.http = &http.Client{
 		Transport: c.transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > opts.MaxRedirects {
 				return errTooManyRedirects
 			}
-			return nil
+			return checkScheme(req.URL)
 		},
 		// No Timeout: the request's context carries the overall deadline, so a
 		// slow-drip body is cut by the same clock that bounds retries.
@@ -347,7 +364,11 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 	release := sync.OnceFunc(acquired)
 	defer release()
 
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
+	}
+	hr, err := http.NewRequestWithContext(withTrusted(ctx, req.trustedHost(u)), http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
 	}

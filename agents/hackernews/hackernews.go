@@ -104,7 +104,7 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 		}
 		seen[h.ObjectID] = true
 		disc := DiscussionURL(h.ObjectID)
-		link := canon.URL(h.URL)
+		link := canon.HTTPURL(h.URL) // a javascript: or data: "url" is no link
 		if link == "" {
 			link = disc // Ask HN, Show HN without a link: the discussion is the story
 		}

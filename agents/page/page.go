@@ -113,8 +113,24 @@ func (e Extracted) MarshalJSON() ([]byte, error) {
 
 // Extract fetches url through c and extracts its article. Errors name the URL;
 // ErrNoArticle, ErrNotHTML and the client's own classified errors are wrapped.
+// url is trusted as the caller wrote it (a URL the user typed): use
+// ExtractLink for a link taken from fetched content.
 func Extract(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
-	resp, err := c.Get(ctx, fetch.Request{URL: url, Accept: acceptHTML, MaxBytes: MaxPageBytes})
+	return extractPage(ctx, c, fetch.Request{URL: url})
+}
+
+// ExtractLink is Extract for a link found in fetched content (a feed item's
+// link): it may reach a private address only on the host and port of origin,
+// the configured source it came from ("" trusts no host), unless the client
+// allows private links (see fetch.Request.ContentLink).
+func ExtractLink(ctx context.Context, c *fetch.Client, url, origin string) (*Extracted, error) {
+	return extractPage(ctx, c, fetch.Request{URL: url, ContentLink: true, Origin: origin})
+}
+
+func extractPage(ctx context.Context, c *fetch.Client, req fetch.Request) (*Extracted, error) {
+	url := req.URL
+	req.Accept, req.MaxBytes = acceptHTML, MaxPageBytes
+	resp, err := c.Get(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", url, err)
 	}

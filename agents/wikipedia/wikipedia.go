@@ -177,8 +177,8 @@ func (a *Agent) article(ctx context.Context, h searchHit) models.Article {
 		return a.fromHit(h)
 	}
 	art := a.fromHit(h)
-	if s.ContentURLs.Desktop.Page != "" {
-		art.URL = canon.URL(s.ContentURLs.Desktop.Page)
+	if u := canon.HTTPURL(s.ContentURLs.Desktop.Page); u != "" {
+		art.URL = u
 		art.ID = canon.ID(art.URL)
 	}
 	art.Title = canon.Text(s.Title)
