@@ -37,6 +37,10 @@ type Config struct {
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
 	Digest   Digest          `yaml:"digest"`
+
+	// Sessions and LLM: conversations and model-written answers (config/answer.go).
+	Sessions Sessions `yaml:"sessions,omitempty"`
+	LLM      LLM      `yaml:"llm,omitempty"`
 }
 
 // Digest configures scheduled digests: the topics, and where what was already
@@ -518,6 +522,7 @@ func (c *Config) Validate() error {
 			add(f+".schedule", "%v", err)
 		}
 	}
+	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
 	}
