@@ -144,36 +144,13 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 	}
 	defer p.Close()
 
-	inputs := make([]digest.Input, 0, len(topics))
-	for _, topic := range topics {
-		in := digest.Input{Topic: topic}
-		if st != nil {
-			if last, ok, err := st.LastRun(ctx, topic); err != nil {
-				return err
-			} else if ok {
-				in.LastRun = last.StartedAt
-			}
-			if in.Seen, err = st.SeenFilter(ctx, topic); err != nil {
-				return err
-			}
-		}
-		prog := newProgress(ios, o.q.verbose || o.q.debug, len(cfg.Sources))
-		prog.stage = fmt.Sprintf("%s: fetching %d sources", topic, len(cfg.Sources))
-		obs.set(prog)
-		prog.line("topic %q:", topic)
-		in.StartedAt = time.Now()
-		prog.begin()
-		run, err := p.orch.Run(ctx, topic)
-		prog.end()
-		if err != nil {
-			return fmt.Errorf("topic %q: %w", topic, err)
-		}
-		in.FinishedAt = time.Now()
-		if o.q.debug && run.Analysis.StderrTail != "" {
-			fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail), topic %q ---\n%s\n---\n", topic, run.Analysis.StderrTail)
-		}
-		in.Result = &run.Result
-		inputs = append(inputs, in)
+	run := &digestRun{ios: ios, p: p, obs: obs, nsrc: len(cfg.Sources), debug: o.q.debug, verbose: o.q.verbose}
+	if st != nil {
+		run.st = st
+	}
+	inputs, err := run.research(ctx, topics)
+	if err != nil {
+		return err
 	}
 
 	d := digest.Build(inputs, digest.Options{MaxItems: maxItems, Since: o.since, Now: time.Now()})
@@ -190,22 +167,7 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 		fmt.Fprintf(ios.Err, "research: dry run: %d new articles not recorded in %s\n", d.New, path)
 		return nil
 	}
-	recs := make([]store.Record, 0, len(d.Topics))
-	remembered := 0
-	for i, t := range d.Topics {
-		in := inputs[i]
-		rec := store.Record{Run: store.Run{Topic: t.Topic, StartedAt: in.StartedAt, FinishedAt: in.FinishedAt,
-			Fetched: t.Fetched, New: len(t.Items), Sources: t.Sources, SourcesFailed: len(t.FailedSources)}}
-		if t.Degraded != nil {
-			rec.Run.Degraded = t.Degraded.Reason
-		}
-		for _, it := range t.Remember {
-			rec.Items = append(rec.Items, store.Item{CanonicalURL: it.CanonicalURL, TitleKey: it.TitleKey,
-				ArticleID: it.ID, Title: it.Title, Source: it.Source})
-		}
-		remembered += len(rec.Items)
-		recs = append(recs, rec)
-	}
+	recs, remembered := digestRecords(d, inputs)
 	if _, err := st.Commit(ctx, recs); err != nil {
 		return err
 	}

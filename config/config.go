@@ -20,6 +20,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/research-cli/research/jobs/schedule"
 	"github.com/research-cli/research/models"
 )
 
@@ -36,6 +37,10 @@ type Config struct {
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
 	Digest   Digest          `yaml:"digest"`
+
+	// Sessions and LLM: conversations and model-written answers (config/answer.go).
+	Sessions Sessions `yaml:"sessions,omitempty"`
+	LLM      LLM      `yaml:"llm,omitempty"`
 }
 
 // Digest configures scheduled digests: the topics, and where what was already
@@ -47,6 +52,29 @@ type Digest struct {
 	MaxItems int `yaml:"max_items"`
 	// Store is the SQLite file of what was seen and sent; "" means the user's data directory.
 	Store string `yaml:"store"`
+
+	// --- research worker (issue 9): schedules of digests run as jobs ---
+
+	// Schedule is when `research worker` runs the digest of Topics: a cron
+	// expression ("0 7 * * *", UTC unless it starts with CRON_TZ=Zone) or an
+	// interval ("6h"). "" means the worker runs it on no schedule.
+	Schedule string `yaml:"schedule,omitempty"`
+	// PerTopic makes each of Topics a digest of its own: its own job, its own
+	// delivery (for many topics on many workers).
+	PerTopic bool `yaml:"per_topic,omitempty"`
+	// Groups are further digests, each with its own topics and schedule.
+	Groups []DigestGroup `yaml:"groups,omitempty"`
+}
+
+// DefaultDigest is the name of the digest of digest.topics.
+const DefaultDigest = "digest"
+
+// DigestGroup is a named digest of its own topics on its own schedule.
+type DigestGroup struct {
+	Name     string   `yaml:"name"`
+	Topics   []string `yaml:"topics"`
+	Schedule string   `yaml:"schedule"`
+	PerTopic bool     `yaml:"per_topic,omitempty"`
 }
 
 // Feeds tunes how feed items are kept.
@@ -517,6 +545,35 @@ func (c *Config) Validate() error {
 			add(fmt.Sprintf("digest.topics[%d]", i), "is empty")
 		}
 	}
+	if c.Digest.Schedule != "" {
+		if _, err := schedule.Parse(c.Digest.Schedule); err != nil {
+			add("digest.schedule", "%v", err)
+		}
+	}
+	groupNames := map[string]bool{}
+	for i, g := range c.Digest.Groups {
+		f := fmt.Sprintf("digest.groups[%d]", i)
+		name := strings.TrimSpace(g.Name)
+		switch {
+		case name == "":
+			add(f+".name", "is empty")
+		case name == DefaultDigest || groupNames[name]:
+			add(f+".name", "%q is used twice (%q is the name of the digest of digest.topics)", name, DefaultDigest)
+		}
+		groupNames[name] = true
+		if len(g.Topics) == 0 {
+			add(f+".topics", "is empty")
+		}
+		for j, t := range g.Topics {
+			if strings.TrimSpace(t) == "" {
+				add(fmt.Sprintf("%s.topics[%d]", f, j), "is empty")
+			}
+		}
+		if _, err := schedule.Parse(g.Schedule); err != nil {
+			add(f+".schedule", "%v", err)
+		}
+	}
+	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
 	}

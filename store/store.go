@@ -108,10 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
-	// journal_mode is not in the DSN: see setWAL.
-	dsn := "file:" + path + fmt.Sprintf("?_busy_timeout=%d&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate",
-		BusyTimeout.Milliseconds())
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", DSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
@@ -125,6 +122,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// DSN is the modernc.org/sqlite data source name the store opens path with:
+// busy timeout, foreign keys, and immediate transactions (a transaction that
+// will write takes the write lock at BEGIN, so it waits for another writer
+// instead of failing on upgrade). journal_mode is not in it: see setWAL.
+// The job queue opens the same file with the same DSN (package jobs).
+func DSN(path string) string {
+	return "file:" + path + fmt.Sprintf("?_busy_timeout=%d&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate",
+		BusyTimeout.Milliseconds())
 }
 
 // setWAL puts the file in WAL mode, which then persists for every later
@@ -306,6 +313,20 @@ func (s *Store) Commit(ctx context.Context, recs []Record) ([]int64, error) {
 		return nil, fmt.Errorf("record digest in %s: %w", s.path, err)
 	}
 	defer tx.Rollback()
+	ids, err := s.CommitTx(ctx, tx, recs)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record digest in %s: %w", s.path, err)
+	}
+	return ids, nil
+}
+
+// CommitTx is Commit inside the caller's transaction, which must be on this
+// store's file (the job queue's, so that a digest job's records commit
+// together with the job's completion). The caller commits.
+func (s *Store) CommitTx(ctx context.Context, tx *sql.Tx, recs []Record) ([]int64, error) {
 	now := s.Now().UTC().Format(timeLayout)
 	ids := make([]int64, 0, len(recs))
 	for _, rec := range recs {
@@ -330,9 +351,6 @@ func (s *Store) Commit(ctx context.Context, recs []Record) ([]int64, error) {
 		if err := insertSent(ctx, tx, tid, runID, rec.Items, now); err != nil {
 			return nil, fmt.Errorf("mark sent for %q: %w", r.Topic, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("record digest in %s: %w", s.path, err)
 	}
 	return ids, nil
 }
