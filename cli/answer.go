@@ -13,8 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
+	"github.com/research-cli/research/internal/urlcanon"
 	"github.com/research-cli/research/llm"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator"
@@ -151,10 +152,11 @@ func numberArticles(r *models.Result) (items []numberedArticle, numberOf map[str
 	return items, numberOf
 }
 
-// articleKey recognises an article across runs: its canonical URL, else its id.
+// articleKey recognises an article across runs: its URL's comparison key
+// (canonical, scheme and "www." aside), else its id.
 func articleKey(a models.Article) string {
-	if u := canon.URL(a.URL); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-		return u
+	if k := urlcanon.Key(a.URL); k != "" {
+		return k
 	}
 	return "id:" + a.ID
 }
@@ -254,9 +256,9 @@ func (c *conversation) printFollowup(st render.Style, f session.Followup) {
 	if len(f.Added) > 0 {
 		from = append(from, "from the articles found so far: "+strings.Join(f.Added, ", "))
 	}
-	fmt.Fprintln(c.out, st.Dim(render.Safe(line)))
+	fmt.Fprintln(c.out, st.Dim(textsafe.Line(line)))
 	if len(from) > 0 {
-		fmt.Fprintln(c.out, st.Dim(render.Safe("  "+strings.Join(from, "; "))))
+		fmt.Fprintln(c.out, st.Dim("  "+textsafe.Line(strings.Join(from, "; "))))
 	}
 	fmt.Fprintln(c.out)
 }
@@ -320,7 +322,7 @@ func (c *conversation) answer(ctx context.Context, question string, se *session.
 		if !streamed {
 			streamed = true
 			cfg := c.model.Config()
-			fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", render.Safe(cfg.Model), render.Plural(len(srcs), "article"))))
+			fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", textsafe.Line(cfg.Model), render.Plural(len(srcs), "article"))))
 		}
 	}
 	if c.format == render.Text {
@@ -359,7 +361,7 @@ func (c *conversation) answer(ctx context.Context, question string, se *session.
 
 // answerDegradedLine is the one-line notice of a failed answer.
 func answerDegradedLine(d *models.Degraded) string {
-	return "answer unavailable: " + render.Safe(d.Detail) + "; the extractive summary below stands"
+	return "answer unavailable: " + textsafe.Line(d.Detail) + "; the extractive summary below stands"
 }
 
 // conversationContext is the session so far, in a few lines, for the model.

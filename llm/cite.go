@@ -4,33 +4,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/research-cli/research/agents/canon"
+	"github.com/research-cli/research/internal/textsafe"
 )
 
-// Sanitize makes model text safe for a terminal: escape sequences and
-// control characters go (canon.StripControls), and so do the Unicode
-// bidirectional controls, which can make text display in an order other than
-// the one it is stored in (and so hide or fake a citation or a command).
-func Sanitize(s string) string {
-	s = canon.StripControls(s)
-	if !strings.ContainsFunc(s, isBidi) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isBidi(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// isBidi reports the bidirectional formatting characters: LRM, RLM, ALM, the
-// embeddings and overrides (U+202A–U+202E) and the isolates (U+2066–U+2069).
-func isBidi(r rune) bool {
-	return r == 0x200e || r == 0x200f || r == 0x061c || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
+// Sanitize makes model text safe for a terminal with the project's one
+// sanitiser (textsafe.Strip): escape sequences whole, control characters and
+// the Unicode bidirectional controls, which could make text display in an
+// order other than the one it is stored in (and so hide or fake a citation),
+// are dropped; line breaks stay.
+func Sanitize(s string) string { return textsafe.Strip(s) }
 
 // maxCiteLen bounds how long a bracket may stay open before it is judged
 // not to be a citation ("[12, 14, 15]" is 12 runes).
@@ -185,15 +168,5 @@ func FilterCitations(s string, valid func(int) bool) (string, []int) {
 	return b.String(), f.Cited()
 }
 
-// oneLine collapses whitespace and cuts s to max bytes on a rune boundary.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(Sanitize(s)), " ")
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// oneLine makes s one safe line (textsafe.Line) of at most max bytes.
+func oneLine(s string, max int) string { return textsafe.Cut(textsafe.Line(s), max) }
