@@ -1,11 +1,10 @@
 package analysis
 
 import (
-	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/research-cli/research/analysis/text"
+	"github.com/research-cli/research/internal/urlcanon"
 	"github.com/research-cli/research/models"
 )
 
@@ -173,31 +172,11 @@ func jaccard(a, b []uint64) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// canonicalURL normalises a URL for exact duplicate detection: no scheme,
-// no "www.", no fragment, no tracking parameters, no trailing slash.
-func canonicalURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" {
-		return ""
-	}
-	host := strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
-	if p := u.Port(); p != "" && p != "80" && p != "443" {
-		host += ":" + p
-	}
-	q := u.Query()
-	for k := range q {
-		lk := strings.ToLower(k)
-		if strings.HasPrefix(lk, "utm_") || lk == "fbclid" || lk == "gclid" || lk == "ref" || lk == "mc_cid" || lk == "mc_eid" {
-			q.Del(k)
-		}
-	}
-	path := strings.TrimRight(u.EscapedPath(), "/")
-	s := host + path
-	if enc := q.Encode(); enc != "" { // Encode sorts by key
-		s += "?" + enc
-	}
-	return s
-}
+// canonicalURL is the key under which two URLs are the same page for exact
+// duplicate detection: the project's one canonicaliser (urlcanon.Key), which
+// ignores the scheme, "www.", the fragment, tracking parameters and a
+// trailing slash.
+func canonicalURL(raw string) string { return urlcanon.Key(raw) }
 
 type unionFind []int
 

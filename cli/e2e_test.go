@@ -16,14 +16,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/research-cli/research/cli"
 	"github.com/research-cli/research/fixtureserver"
 	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/render"
 )
 
-// binDir holds research and research-analyze, built once for the package.
+// binDir holds research and research-analyze, built once for the package:
+// research-analyze is the analyzer of every in-process run, research the
+// binary of the few true end-to-end tests.
 var binDir string
 
 func TestMain(m *testing.M) {
+	// The demo's --inject runs the test binary itself as the misbehaving
+	// analyzer (os.Executable): it is the research command then.
+	if len(os.Args) > 1 && os.Args[1] == "__analyzer-misbehave" {
+		os.Exit(cli.Main(context.Background(), os.Args[1:], cli.SystemIO()))
+	}
 	dir, err := os.MkdirTemp("", "research-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -36,6 +45,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	// In-process runs read the process environment: no user config, no
+	// shared cache, and the analyzer just built.
+	for k, v := range map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "XDG_CACHE_HOME": filepath.Join(dir, "cache"),
+		"XDG_DATA_HOME": filepath.Join(dir, "data"), "RESEARCH_ANALYZER": filepath.Join(dir, "research-analyze"), "NO_COLOR": "1"} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("COLUMNS")
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -66,7 +82,29 @@ type cmdResult struct {
 	stdout, stderr string
 }
 
+// research runs the command in-process through cli.Main, as main does.
 func research(t *testing.T, ctx context.Context, args ...string) cmdResult {
+	t.Helper()
+	return researchEnv(t, ctx, nil, args...)
+}
+
+// researchEnv is research with some environment variables set for this run only.
+func researchEnv(t *testing.T, ctx context.Context, env map[string]string, args ...string) cmdResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ios := cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v, true
+		}
+		return os.LookupEnv(k)
+	}}
+	code := cli.Main(ctx, args, ios)
+	return cmdResult{code, out.String(), errb.String()}
+}
+
+// researchBinary runs the built binary: for what only a process shows
+// (signals, exit status, main's wiring).
+func researchBinary(t *testing.T, ctx context.Context, args ...string) cmdResult {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "research"), args...)
 	var out, errb bytes.Buffer
@@ -83,6 +121,7 @@ func research(t *testing.T, ctx context.Context, args ...string) cmdResult {
 }
 
 func TestQueryJSONAgainstLoopback(t *testing.T) {
+	t.Parallel()
 	srv, cfg := startFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -120,11 +159,13 @@ func TestQueryJSONAgainstLoopback(t *testing.T) {
 	assert.NotEmpty(t, res.Analysis.Keywords)
 }
 
+// TestQueryTextReport is a true end-to-end run of the built binary.
 func TestQueryTextReport(t *testing.T) {
+	t.Parallel()
 	_, cfg := startFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r := research(t, ctx, "--config", cfg, fixtureserver.Question)
+	r := researchBinary(t, ctx, "--config", cfg, fixtureserver.Question)
 	require.Equal(t, 0, r.code, r.stderr)
 	for _, want := range []string{"Research: " + fixtureserver.Question, "Summary", "Keyphrases", "Top articles", "Sources", "✗ "} {
 		assert.Contains(t, r.stdout, want)
@@ -134,6 +175,7 @@ func TestQueryTextReport(t *testing.T) {
 }
 
 func TestBadAnalyzerDegradesButKeepsArticles(t *testing.T) {
+	t.Parallel()
 	_, cfg := startFixtures(t)
 	dir := t.TempDir()
 	scripts := map[string]string{
@@ -143,6 +185,7 @@ func TestBadAnalyzerDegradesButKeepsArticles(t *testing.T) {
 	}
 	for reason, script := range scripts {
 		t.Run(reason, func(t *testing.T) {
+			t.Parallel()
 			p := filepath.Join(dir, reason+".sh")
 			require.NoError(t, os.WriteFile(p, []byte(script), 0o755))
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -168,6 +211,7 @@ func TestBadAnalyzerDegradesButKeepsArticles(t *testing.T) {
 }
 
 func TestMissingAnalyzerIsStartFailed(t *testing.T) {
+	t.Parallel()
 	_, cfg := startFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -178,47 +222,63 @@ func TestMissingAnalyzerIsStartFailed(t *testing.T) {
 	assert.Contains(t, r.stdout, "Articles (newest first)")
 }
 
-func TestInterruptDuringAnalysisExits130(t *testing.T) {
+// TestSignalDuringAnalysis runs the built binary: SIGINT exits 130 and
+// SIGTERM 143, and the analyzer's process group is gone either way.
+func TestSignalDuringAnalysis(t *testing.T) {
+	t.Parallel()
 	_, cfg := startFixtures(t)
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "pid")
-	script := fmt.Sprintf("#!/bin/sh\necho $$ > %s\ncat >/dev/null\nexec sleep 600\n", pidFile)
-	p := filepath.Join(dir, "hang.sh")
-	require.NoError(t, os.WriteFile(p, []byte(script), 0o755))
+	for _, tt := range []struct {
+		name string
+		sig  os.Signal
+		code int
+		says string
+	}{{"SIGINT", os.Interrupt, 130, "interrupted"}, {"SIGTERM", syscall.SIGTERM, 143, "terminated"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			pidFile := filepath.Join(dir, "pid")
+			script := fmt.Sprintf("#!/bin/sh\necho $$ > %s\ncat >/dev/null\nexec sleep 600\n", pidFile)
+			p := filepath.Join(dir, "hang.sh")
+			require.NoError(t, os.WriteFile(p, []byte(script), 0o755))
 
-	cmd := exec.Command(filepath.Join(binDir, "research"), "--config", cfg, "--analyzer", p, "--analysis-timeout", "60s", "q")
-	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir)
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	require.NoError(t, cmd.Start())
-	var childPID int
-	require.Eventually(t, func() bool {
-		data, err := os.ReadFile(pidFile)
-		if err != nil {
-			return false
-		}
-		_, err = fmt.Sscan(string(data), &childPID)
-		return err == nil
-	}, 30*time.Second, 20*time.Millisecond, "the analyzer starts")
-	require.NoError(t, cmd.Process.Signal(os.Interrupt))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("research did not exit after SIGINT")
+			cmd := exec.Command(filepath.Join(binDir, "research"), "--config", cfg, "--analyzer", p, "--analysis-timeout", "60s", "q")
+			cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir)
+			var errb bytes.Buffer
+			cmd.Stderr = &errb
+			require.NoError(t, cmd.Start())
+			var childPID int
+			require.Eventually(t, func() bool {
+				data, err := os.ReadFile(pidFile)
+				if err != nil {
+					return false
+				}
+				_, err = fmt.Sscan(string(data), &childPID)
+				return err == nil
+			}, 30*time.Second, 20*time.Millisecond, "the analyzer starts")
+			require.NoError(t, cmd.Process.Signal(tt.sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatalf("research did not exit after %s", tt.name)
+			}
+			assert.Equal(t, tt.code, cmd.ProcessState.ExitCode(), errb.String())
+			assert.Contains(t, errb.String(), "research: "+tt.says)
+			assert.Eventually(t, func() bool { return syscall.Kill(childPID, 0) != nil }, 5*time.Second, 20*time.Millisecond,
+				"the analyzer is gone")
+		})
 	}
-	assert.Equal(t, 130, cmd.ProcessState.ExitCode(), errb.String())
-	assert.Eventually(t, func() bool { return syscall.Kill(childPID, 0) != nil }, 5*time.Second, 20*time.Millisecond,
-		"the analyzer is gone")
 }
 
 func TestDemoRunsOffline(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	t.Cleanup(cancel) // the subtests run after this function returns
 	for _, inject := range []string{"none", "crash", "hang", "fork"} {
 		t.Run(inject, func(t *testing.T) {
+			t.Parallel()
 			args := []string{"demo", "--inject", inject}
 			if inject == "hang" {
 				args = append(args, "--analysis-timeout", "1s")
@@ -227,6 +287,10 @@ func TestDemoRunsOffline(t *testing.T) {
 			require.Equal(t, 0, r.code, r.stderr)
 			for _, want := range []string{"1. Fan-out", "3. Isolation", "4. The report", "whole stage"} {
 				assert.Contains(t, r.stdout, want)
+			}
+			if inject == "none" {
+				// The fixture pages are on loopback: the demo allows private links.
+				assert.Regexp(t, `article pages fetched and extracted in .*; the page's text was kept for [1-9]`, r.stdout)
 			}
 			if inject == "none" || inject == "fork" {
 				assert.Contains(t, r.stdout, "the child exited 0")
@@ -276,6 +340,7 @@ func TestInvalidConfigNamesFileLineAndField(t *testing.T) {
 }
 
 func TestExtractJSON(t *testing.T) {
+	t.Parallel()
 	srv, _ := startFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -293,25 +358,53 @@ func TestExtractJSON(t *testing.T) {
 	assert.Contains(t, got["text"], "\n\n", "paragraphs are separated by blank lines")
 
 	t.Run("text", func(t *testing.T) {
-		r := research(t, ctx, "extract", url)
+		r := researchEnv(t, ctx, map[string]string{"COLUMNS": "80"}, "extract", url)
 		require.Equal(t, 0, r.code, r.stderr)
-		assert.True(t, strings.HasPrefix(r.stdout, got["title"].(string)+"\n"))
+		assert.True(t, strings.HasPrefix(strings.Join(strings.Fields(r.stdout), " "), got["title"].(string)))
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(strings.TrimSpace(l), " ") {
+				assert.LessOrEqual(t, render.Width(l), 80, l)
+			}
+		}
+	})
+	t.Run("markdown", func(t *testing.T) {
+		r := research(t, ctx, "extract", "-f", "markdown", url)
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.True(t, strings.HasPrefix(r.stdout, "# "), r.stdout)
+		assert.Contains(t, r.stdout, "Source: [")
+		assert.Contains(t, r.stdout, "(<"+url+">)")
 	})
 	t.Run("missing page", func(t *testing.T) {
 		r := research(t, ctx, "extract", srv.URL()+"/pages/nope")
 		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "/pages/nope")
+		assert.Equal(t, 1, strings.Count(r.stderr, srv.URL()+"/pages/nope"), "the URL is named once: %s", r.stderr)
 		assert.Empty(t, r.stdout)
+	})
+	t.Run("not a web URL", func(t *testing.T) {
+		r := research(t, ctx, "extract", "file:///etc/passwd")
+		assert.Equal(t, 2, r.code)
+		assert.Contains(t, r.stderr, "not an http(s) URL")
 	})
 }
 
 func TestSourcesCheckListAndImport(t *testing.T) {
+	t.Parallel()
 	srv, cfg := startFixtures(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
 	r := research(t, ctx, "sources", "check", "--config", cfg)
 	assert.Equal(t, 1, r.code, "a broken source makes check fail")
+	t.Run("oversized OPML", func(t *testing.T) {
+		big := filepath.Join(t.TempDir(), "big.opml")
+		f, err := os.Create(big)
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(64<<20)) // sparse: no disk used
+		require.NoError(t, f.Close())
+		r := research(t, ctx, "sources", "import", "--config", cfg, big)
+		assert.Equal(t, 2, r.code)
+		assert.Contains(t, r.stderr, "too large")
+	})
 	assert.Contains(t, r.stdout, "✓")
 	assert.Contains(t, r.stdout, "✗")
 	assert.Contains(t, r.stderr, "sources failed")
@@ -343,6 +436,7 @@ func TestSourcesCheckListAndImport(t *testing.T) {
 // sources together: each misbehaving one becomes one named error within its
 // deadline and the healthy ones arrive complete.
 func TestMisbehavingSourcesEachGetOneClearError(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv, err := fixtureserver.Start(ctx, fixtureserver.Options{})

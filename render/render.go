@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/research-cli/research/models"
 )
@@ -41,12 +40,16 @@ type Options struct {
 	Format Format
 	// Color enables ANSI styling in text output (a terminal without NO_COLOR).
 	Color bool
-	// Width is the text width; 0 means 100.
+	// Width is the text width in display columns; 0 means 100.
 	Width int
-	// Limit is how many articles are listed in text, Markdown and HTML; 0 means 15.
+	// Limit is how many articles are listed in text, Markdown and HTML; 0
+	// means 15, a negative value all of them. The HTML report keeps the rest
+	// in a collapsed section.
 	Limit int
 	// DegradedHint is appended to the degraded notice (e.g. "run with --debug for its stderr").
 	DegradedHint string
+	// Explain shows each article's score breakdown, when the analysis gave one.
+	Explain bool
 }
 
 // Write renders r to w.
@@ -54,7 +57,7 @@ func Write(w io.Writer, r *models.Result, opts Options) error {
 	if opts.Width <= 0 {
 		opts.Width = 100
 	}
-	if opts.Limit <= 0 {
+	if opts.Limit == 0 {
 		opts.Limit = 15
 	}
 	switch opts.Format {
@@ -75,18 +78,17 @@ func Write(w io.Writer, r *models.Result, opts Options) error {
 	}
 }
 
-// view is the result arranged for reading: articles in ranking order with
-// their duplicates folded under them, citation numbers resolved.
+// view is the result arranged for reading: the shared ranked view
+// (models.Result.View) plus what the reports list of it.
 type view struct {
 	r         *models.Result
 	items     []item
 	listed    []item
-	hidden    int // articles not listed
-	cite      map[string]int
+	rest      []item // articles not listed (the HTML report folds them away)
+	hidden    int    // len(rest)
 	summary   []citedSentence
 	keyphrase []string
 	okSources int
-	bySource  map[string]models.SourceResult
 }
 
 type item struct {
@@ -95,6 +97,7 @@ type item struct {
 	score    float64
 	hasScore bool
 	keywords []string
+	explain  *models.Explanation
 	dups     []models.Article
 	same     []models.Article
 }
@@ -105,60 +108,21 @@ type citedSentence struct {
 }
 
 func newView(r *models.Result, limit int) *view {
-	v := &view{r: r, cite: map[string]int{}, bySource: map[string]models.SourceResult{}}
+	v := &view{r: r}
 	for _, s := range r.Sources {
-		v.bySource[s.Name] = s
 		if s.Error == "" {
 			v.okSources++
 		}
 	}
-	rank := map[string]models.RankedArticle{}
-	sameOf := map[string]string{} // member -> canonical for same_story groups
-	if an := r.Analysis; an != nil {
-		for _, e := range an.Ranking {
-			rank[e.ID] = e
-		}
-		for _, g := range an.Groups {
-			if g.Kind == models.GroupSameStory && len(g.IDs) > 1 {
-				for _, id := range g.IDs[1:] {
-					sameOf[id] = g.IDs[0]
-				}
-			}
-		}
-	}
-	pos := map[string]int{}
-	for _, a := range r.Articles {
-		e, ranked := rank[a.ID]
-		if ranked && e.DuplicateOf != "" {
-			if at, ok := pos[e.DuplicateOf]; ok {
-				v.items[at].dups = append(v.items[at].dups, a)
-				continue
-			}
-		}
-		if c, ok := sameOf[a.ID]; ok {
-			if at, ok := pos[c]; ok {
-				v.items[at].same = append(v.items[at].same, a)
-				continue
-			}
-		}
-		it := item{a: a, score: e.Score, hasScore: ranked, keywords: e.Keywords}
-		pos[a.ID] = len(v.items)
-		v.items = append(v.items, it)
-	}
-	for i := range v.items {
-		v.items[i].n = i + 1
-		v.cite[v.items[i].a.ID] = i + 1
-		for _, d := range v.items[i].dups {
-			v.cite[d.ID] = i + 1
-		}
-		for _, d := range v.items[i].same {
-			v.cite[d.ID] = i + 1
-		}
+	rv := r.View()
+	for _, it := range rv.Items {
+		v.items = append(v.items, item{n: it.N, a: it.Article, score: it.Rank.Score, hasScore: it.Ranked,
+			keywords: it.Rank.Keywords, explain: it.Rank.Explain, dups: it.Duplicates, same: it.SameStory})
 	}
 	cited := map[int]bool{}
 	if an := r.Analysis; an != nil {
 		for _, s := range an.Summary {
-			n := v.cite[s.ArticleID]
+			n := rv.Cite(s.ArticleID)
 			cited[n] = true
 			v.summary = append(v.summary, citedSentence{text: s.Text, n: n})
 		}
@@ -169,11 +133,13 @@ func newView(r *models.Result, limit int) *view {
 	// The first limit articles are listed, and any later one the summary cites,
 	// so that every citation can be followed.
 	for _, it := range v.items {
-		if it.n <= limit || cited[it.n] {
+		if limit < 0 || it.n <= limit || cited[it.n] {
 			v.listed = append(v.listed, it)
+		} else {
+			v.rest = append(v.rest, it)
 		}
 	}
-	v.hidden = len(v.items) - len(v.listed)
+	v.hidden = len(v.rest)
 	return v
 }
 
@@ -232,28 +198,12 @@ func Plural(n int, word string) string {
 
 // alsoReported names the other sources that carried an article or its duplicates.
 func alsoReported(it item) []string {
-	seen := map[string]bool{it.a.Source: true}
-	var out []string
-	add := func(s string) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	for _, s := range it.a.AlsoIn {
-		add(s)
-	}
-	for _, d := range it.dups {
-		add(d.Source)
-		for _, s := range d.AlsoIn {
-			add(s)
-		}
-	}
-	return out
+	ri := models.RankedItem{Article: it.a, Duplicates: it.dups}
+	return ri.AlsoReportedBy()
 }
 
-// sourcesLine summarises the sources that worked, e.g. "arxiv 12 · hn 9 · blog 3 (of 20 fetched)".
-func (v *view) sourcesLine() string {
+// sourceParts are the sources that worked, e.g. "arxiv 12", "blog 3 (of 20 fetched)".
+func (v *view) sourceParts() []string {
 	var parts []string
 	for _, s := range v.r.Sources {
 		if s.Error != "" {
@@ -265,7 +215,7 @@ func (v *view) sourcesLine() string {
 		}
 		parts = append(parts, p)
 	}
-	return strings.Join(parts, " · ")
+	return parts
 }
 
 func (v *view) failed() []models.SourceResult {
@@ -341,40 +291,41 @@ func (v *view) byDay() []string {
 	return out
 }
 
-// Wrap breaks s into lines of at most width display columns (20 at least).
-func Wrap(s string, width int) []string {
-	if width < 20 {
-		width = 20
+// explainParts is an article's score breakdown as short items, largest
+// contribution first within each kind: "title 5.10", "term sparse 2.05",
+// "centrality 0.30", "recency 0.80", and the analyzer's note.
+func explainParts(e *models.Explanation) []string {
+	if e == nil {
+		return nil
 	}
-	var lines []string
-	var cur strings.Builder
-	n := 0
-	for _, w := range strings.Fields(s) {
-		wl := utf8.RuneCountInString(w)
-		if n > 0 && n+1+wl > width {
-			lines = append(lines, cur.String())
-			cur.Reset()
-			n = 0
+	var parts []string
+	sorted := func(m map[string]float64) []string {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
 		}
-		if n > 0 {
-			cur.WriteByte(' ')
-			n++
-		}
-		cur.WriteString(w)
-		n += wl
+		sort.Slice(keys, func(i, j int) bool {
+			if m[keys[i]] != m[keys[j]] {
+				return m[keys[i]] > m[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		return keys
 	}
-	if n > 0 {
-		lines = append(lines, cur.String())
+	for _, f := range sorted(e.Fields) {
+		parts = append(parts, fmt.Sprintf("%s %.2f", f, e.Fields[f]))
 	}
-	return lines
-}
-
-// Truncate shortens s, whitespace collapsed, to width display columns with an ellipsis.
-func Truncate(s string, width int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= width {
-		return s
+	for _, t := range sorted(e.Terms) {
+		parts = append(parts, fmt.Sprintf("“%s” %.2f", t, e.Terms[t]))
 	}
-	r := []rune(s)
-	return string(r[:width-1]) + "…"
+	if e.Centrality != 0 {
+		parts = append(parts, fmt.Sprintf("centrality %.2f", e.Centrality))
+	}
+	if e.Recency != 0 {
+		parts = append(parts, fmt.Sprintf("recency %.2f", e.Recency))
+	}
+	if e.Note != "" {
+		parts = append(parts, e.Note)
+	}
+	return parts
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 )
 
 // Style applies ANSI styling when On (a terminal without NO_COLOR).
@@ -29,11 +28,32 @@ func (s Style) Cyan(t string) string   { return s.Wrap("36", t) }
 func writeText(w io.Writer, v *view, opts Options) error {
 	st := Style{On: opts.Color}
 	b := &strings.Builder{}
-	width := opts.Width
-	fmt.Fprintf(b, "%s %s — %s\n", st.Bold("Research:"), st.Bold(v.r.Query), v.headline())
+	width := max(opts.Width, minWidth)
+	// Styles go on after wrapping, line by line, so escape codes never count
+	// towards a width.
+	block := func(lines []string, first, rest string, style func(string) string) {
+		for i, l := range lines {
+			p := rest
+			if i == 0 {
+				p = first
+			}
+			b.WriteString(p + style(l) + "\n")
+		}
+	}
+	plain := func(s string) string { return s }
+
+	head := Wrap("Research: "+v.r.Query+" — "+v.headline(), width)
+	if st.On && len(head) > 0 {
+		// Bold the question part of the first line only.
+		if q := "Research: " + v.r.Query; strings.HasPrefix(head[0], q) {
+			head[0] = st.Bold(q) + head[0][len(q):]
+		}
+	}
+	block(head, "", "", plain)
 
 	if d := v.r.Degraded; d != nil {
-		fmt.Fprintf(b, "\n%s\n", st.Yellow("! "+DegradedLine(d, opts.DegradedHint)))
+		b.WriteString("\n")
+		block(Wrap(DegradedLine(d, opts.DegradedHint), width-2), "! ", "  ", st.Yellow)
 	}
 
 	if len(v.summary) > 0 {
@@ -43,19 +63,18 @@ func writeText(w io.Writer, v *view, opts Options) error {
 			if s.n > 0 {
 				text += fmt.Sprintf(" [%d]", s.n)
 			}
-			for _, l := range Wrap(text, width-2) {
-				fmt.Fprintf(b, "  %s\n", l)
-			}
+			block(Wrap(text, width-2), "  ", "  ", plain)
 		}
 	}
 	if len(v.keyphrase) > 0 {
-		label := "Keyphrases   "
-		lines := Wrap(strings.Join(v.keyphrase, " · "), width-len(label))
+		const label = "Keyphrases   "
+		b.WriteString("\n")
+		lines := WrapItems(v.keyphrase, " · ", width-len(label))
 		for i, l := range lines {
 			if i == 0 {
-				fmt.Fprintf(b, "\n%s%s\n", st.Bold(label), l)
+				b.WriteString(st.Bold(label) + l + "\n")
 			} else {
-				fmt.Fprintf(b, "%s%s\n", strings.Repeat(" ", len(label)), l)
+				b.WriteString(strings.Repeat(" ", len(label)) + l + "\n")
 			}
 		}
 	}
@@ -69,73 +88,98 @@ func writeText(w io.Writer, v *view, opts Options) error {
 	} else {
 		fmt.Fprintf(b, "\nNo articles found.\n")
 	}
+	const indent = "      "
+	inner := width - len(indent)
 	prev := 0
 	for _, it := range v.shown() {
 		if it.n > prev+1 {
 			fmt.Fprintf(b, "   …\n")
 		}
 		prev = it.n
+		num := fmt.Sprintf("%4d  ", it.n)
+		t := strings.Join(strings.Fields(orUntitled(it.a.Title)), " ")
 		meta := v.meta(it)
-		avail := width - 6 - utf8.RuneCountInString(meta) - 2
-		if avail < 30 {
-			avail = 30
+		// Title and provenance share a line when both fit whole; otherwise
+		// the title wraps (never cut) and the provenance gets its own line.
+		if tw, mw := Width(t), Width(meta); tw+2+mw <= inner {
+			pad := inner - tw - mw
+			b.WriteString(num + st.Bold(t) + strings.Repeat(" ", pad) + st.Dim(meta) + "\n")
+		} else {
+			block(Wrap(t, inner), num, indent, st.Bold)
+			block(Wrap(meta, inner), indent, indent, st.Dim)
 		}
-		t := Truncate(orUntitled(it.a.Title), avail)
-		pad := avail - utf8.RuneCountInString(t)
-		if pad < 0 {
-			pad = 0
-		}
-		fmt.Fprintf(b, "%4d  %s%s  %s\n", it.n, st.Bold(t), strings.Repeat(" ", pad), st.Dim(meta))
 		if len(it.keywords) > 0 {
-			for _, l := range Wrap(strings.Join(it.keywords, ", "), width-6) {
-				fmt.Fprintf(b, "      %s\n", st.Cyan(l))
-			}
+			block(WrapItems(it.keywords, ", ", inner), indent, indent, st.Cyan)
 		}
 		if it.a.URL != "" {
-			fmt.Fprintf(b, "      %s\n", st.Dim(it.a.URL))
+			block([]string{it.a.URL}, indent, indent, st.Dim)
 		}
 		if also := alsoReported(it); len(also) > 0 {
-			fmt.Fprintf(b, "      (also reported by: %s)\n", strings.Join(also, ", "))
+			block(Wrap("(also reported by: "+strings.Join(also, ", ")+")", inner), indent, indent, plain)
 		}
 		if len(it.same) > 0 {
 			var titles []string
 			for _, s := range it.same {
-				titles = append(titles, fmt.Sprintf("%s (%s)", Truncate(orUntitled(s.Title), 50), s.Source))
+				titles = append(titles, fmt.Sprintf("%s (%s)", Truncate(orUntitled(s.Title), max(inner-20, 30)), s.Source))
 			}
-			fmt.Fprintf(b, "      same story: %s\n", strings.Join(titles, "; "))
+			block(Wrap("same story: "+strings.Join(titles, "; "), inner), indent, indent, plain)
+		}
+		if opts.Explain {
+			if parts := explainParts(it.explain); len(parts) > 0 {
+				label := fmt.Sprintf("score %.2f: ", it.score)
+				block(WrapItems(append([]string{label + Safe(parts[0])}, safeAll(parts[1:])...), " · ", inner), indent, indent, st.Dim)
+			} else if it.hasScore {
+				block([]string{fmt.Sprintf("score %.2f (no breakdown: the analyzer gave none)", it.score)}, indent, indent, st.Dim)
+			}
 		}
 	}
 	if v.hidden > 0 {
-		fmt.Fprintf(b, "   … and %d more (use --limit or --format json)\n", v.hidden)
+		block(Wrap(fmt.Sprintf("… and %d more (use --limit 0 for all, or --format json)", v.hidden), width-3), "   ", "     ", plain)
 	}
 
-	line := v.sourcesLine()
-	if line == "" {
-		line = "none answered"
+	const label = "Sources   "
+	parts := v.sourceParts()
+	if len(parts) == 0 {
+		parts = []string{"none answered"}
 	}
-	for i, l := range Wrap(line, width-10) {
+	b.WriteString("\n")
+	lines := WrapItems(parts, " · ", width-len(label))
+	for i, l := range lines {
 		if i == 0 {
-			fmt.Fprintf(b, "\n%s %s\n", st.Bold("Sources  "), l)
+			b.WriteString(st.Bold(label) + l + "\n")
 		} else {
-			fmt.Fprintf(b, "          %s\n", l)
+			b.WriteString(strings.Repeat(" ", len(label)) + l + "\n")
 		}
 	}
+	pad := strings.Repeat(" ", len(label))
 	for _, s := range v.failed() {
-		fmt.Fprintf(b, "          %s\n", st.Red(fmt.Sprintf("✗ %s: %s", s.Name, s.Error)))
+		block(Wrap(fmt.Sprintf("✗ %s: %s", s.Name, s.Error), width-len(label)-2), pad, pad+"  ", st.Red)
 	}
 	if an := v.r.Analysis; an != nil {
-		stats := fmt.Sprintf("%d words · %.0f min of reading", an.Stats.Words, an.Stats.ReadingMinutes)
+		stats := []string{fmt.Sprintf("%d words", an.Stats.Words), fmt.Sprintf("%.0f min of reading", an.Stats.ReadingMinutes)}
 		if an.Stats.Duplicates > 0 {
-			stats += fmt.Sprintf(" · %s folded", Plural(an.Stats.Duplicates, "duplicate"))
+			stats = append(stats, Plural(an.Stats.Duplicates, "duplicate")+" folded")
 		}
-		fmt.Fprintf(b, "%s %s\n", st.Bold("Stats    "), stats)
+		for i, l := range WrapItems(stats, " · ", width-len(label)) {
+			if i == 0 {
+				b.WriteString(st.Bold("Stats     ") + l + "\n")
+			} else {
+				b.WriteString(pad + l + "\n")
+			}
+		}
 		if days := v.byDay(); len(days) > 0 {
 			const maxDays = 7
-			line := strings.Join(days[:min(len(days), maxDays)], " · ")
+			shown := days[:min(len(days), maxDays)]
 			if len(days) > maxDays {
-				line += fmt.Sprintf(" · and %d earlier days", len(days)-maxDays)
+				shown = append(shown, fmt.Sprintf("and %d earlier days", len(days)-maxDays))
 			}
-			fmt.Fprintf(b, "%s %s\n", st.Bold("By day   "), line)
+			for i, l := range WrapItems(shown, " · ", width-len(label)) {
+				if i == 0 {
+					b.WriteString(st.Bold("By day    ") + l + "\n")
+				} else {
+					b.WriteString(pad + l + "\n")
+				}
+			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -22,6 +24,22 @@ import (
 
 // UserAgent names the project to the servers it talks to.
 const UserAgent = "research/0.1 (+https://github.com/research-cli/research)"
+
+// ProjectURL is where the project lives: the User-Agent's contact by default.
+const ProjectURL = "https://github.com/research-cli/research"
+
+// UserAgentFor is the User-Agent of research version, in the form Wikimedia's
+// User-Agent policy asks of every client (name/version (contact) library):
+// "research/0.1.0 (https://github.com/research-cli/research; ops@example.org)
+// Go-http-client". contact is an e-mail address or URL where the operator can
+// be reached; "" leaves only the project's URL.
+func UserAgentFor(version, contact string) string {
+	info := ProjectURL
+	if c := strings.TrimSpace(contact); c != "" {
+		info += "; " + c
+	}
+	return "research/" + version + " (" + info + ") Go-http-client"
+}
 
 // Accept headers for the kinds of documents agents ask for.
 const (
@@ -67,6 +85,15 @@ type Options struct {
 	// Logger receives warnings the caller need not act on (a broken cache);
 	// nil discards them.
 	Logger *slog.Logger
+
+	// AllowPrivateLinks lets links taken from fetched content (Request.ContentLink,
+	// and redirects off the trusted host) reach loopback, private, link-local and
+	// other non-public addresses. Off by default: see docs/fetching.md.
+	AllowPrivateLinks bool
+
+	// blockedAddr replaces the test of which addresses a guarded hop may not
+	// dial (tests make a loopback address count as public).
+	blockedAddr func(netip.Addr) string
 }
 
 // Request is one GET.
@@ -85,6 +112,37 @@ type Request struct {
 	// need far less room than the client's cap (an article page next to a
 	// feed). A larger value cannot raise the client's cap.
 	MaxBytes int64
+
+	// ContentLink marks URL as a link taken from fetched content (a feed item's
+	// link, a search hit's URL) rather than one the user configured. Without
+	// it, URL is trusted as written: it and every redirect hop on its host and
+	// port may reach any address, while hops on other hosts are treated as
+	// content links. A content link's hops may reach only public addresses,
+	// except those on Origin's host and port, unless Options.AllowPrivateLinks.
+	ContentLink bool
+	// Origin is the URL of the configured source a content link came from
+	// (a feed's URL): its host and port, as written, stay trusted.
+	Origin string
+	// HeaderTimeout, when positive, replaces Options.HeaderTimeout for this
+	// request: a service known to stall before answering (arXiv, throttling)
+	// gets longer, still within the request's deadline.
+	HeaderTimeout time.Duration
+}
+
+// trustedHost is the host:port whose hops may reach any address: the request's
+// own for a URL the user wrote, its Origin's for a content link.
+func (req Request) trustedHost(u *url.URL) string {
+	if !req.ContentLink {
+		return hostPort(u)
+	}
+	if req.Origin == "" {
+		return ""
+	}
+	o, err := url.Parse(req.Origin)
+	if err != nil {
+		return ""
+	}
+	return hostPort(o)
 }
 
 // bodyLimit is the body cap for req: the client's, or req.MaxBytes when smaller.
@@ -135,7 +193,7 @@ type Stats struct {
 type Client struct {
 	opts      Options
 	log       *slog.Logger
-	transport *http.Transport
+	transport *router
 	http      *http.Client
 	cache     *cache // nil when disabled or broken
 
@@ -155,34 +213,14 @@ func New(opts Options) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
-	c.transport = &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := dialer.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countingConn{Conn: conn, n: &c.stats.wire}, nil
-		},
-		ForceAttemptHTTP2:      true,
-		TLSHandshakeTimeout:    opts.TLSTimeout,
-		ResponseHeaderTimeout:  opts.HeaderTimeout,
-		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    opts.PerHostParallel,
-		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
-		// We send Accept-Encoding ourselves and decode with our own caps.
-		DisableCompression: true,
-	}
+	c.transport = c.newRouter(opts)
 	c.http = &http.Client{
 		Transport: c.transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > opts.MaxRedirects {
 				return errTooManyRedirects
 			}
-			return nil
+			return checkScheme(req.URL)
 		},
 		// No Timeout: the request's context carries the overall deadline, so a
 		// slow-drip body is cut by the same clock that bounds retries.
@@ -347,7 +385,38 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 	release := sync.OnceFunc(acquired)
 	defer release()
 
-	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
+	}
+	// The response-header timeout runs from each hop's request being written
+	// to its response's headers being read (the transport's own would be one
+	// value for every request).
+	hdrTimeout := c.opts.HeaderTimeout
+	if req.HeaderTimeout > 0 {
+		hdrTimeout = req.HeaderTimeout
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var hdrMu sync.Mutex
+	var hdrTimer *time.Timer
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		hdrMu.Lock()
+		defer hdrMu.Unlock()
+		if hdrTimer != nil {
+			hdrTimer.Stop()
+		}
+		hdrTimer = time.AfterFunc(hdrTimeout, func() { cancel(errHeaderTimeout) })
+	}}
+	stopHeaderTimer := func() {
+		hdrMu.Lock()
+		defer hdrMu.Unlock()
+		if hdrTimer != nil {
+			hdrTimer.Stop()
+		}
+	}
+	actx = httptrace.WithClientTrace(withTrusted(actx, req.trustedHost(u)), trace)
+	hr, err := http.NewRequestWithContext(actx, http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
 	}
@@ -369,7 +438,11 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 
 	c.stats.requests.Add(1)
 	resp, err := c.http.Do(hr)
+	stopHeaderTimer()
 	if err != nil {
+		if errors.Is(context.Cause(actx), errHeaderTimeout) && ctx.Err() == nil {
+			return nil, &Error{Kind: KindTimeout, URL: req.URL, Detail: "waiting for response headers", Err: err}
+		}
 		fe := classify(ctx, req.URL, err)
 		if fe.Kind == KindRedirects {
 			fe.Limit = int64(c.opts.MaxRedirects)
@@ -412,8 +485,10 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		return nil, &Error{Kind: KindRedirects, URL: req.URL, Status: resp.StatusCode}
 
 	case resp.StatusCode >= 400:
+		prefix := errorBody(wire, resp.Header.Get("Content-Encoding"))
 		c.drain(wire)
-		fe := &Error{Kind: httpKind(resp.StatusCode), URL: req.URL, Status: resp.StatusCode}
+		fe := &Error{Kind: httpKind(resp.StatusCode), URL: req.URL, Status: resp.StatusCode, Body: prefix,
+			ContentType: resp.Header.Get("Content-Type")}
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			fe.retryable = true

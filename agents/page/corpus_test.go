@@ -90,12 +90,21 @@ func words(s string) []string {
 
 // wordF1 is the bag-of-words F1 between got and want.
 func wordF1(got, want string) float64 {
+	_, _, f := wordPRF(got, want)
+	return f
+}
+
+// wordPRF is the bag-of-words precision, recall and F1 of got against want.
+// An empty extraction of an empty reference is perfect; an empty side against
+// a non-empty one scores 0 (precision of an empty extraction counts as 0, so
+// that refusing a page never raises the mean precision).
+func wordPRF(got, want string) (p, r, f float64) {
 	g, w := words(got), words(want)
 	if len(g) == 0 && len(w) == 0 {
-		return 1
+		return 1, 1, 1
 	}
 	if len(g) == 0 || len(w) == 0 {
-		return 0
+		return 0, 0, 0
 	}
 	counts := make(map[string]int, len(w))
 	for _, t := range w {
@@ -109,11 +118,11 @@ func wordF1(got, want string) float64 {
 		}
 	}
 	if overlap == 0 {
-		return 0
+		return 0, 0, 0
 	}
-	p := float64(overlap) / float64(len(g))
-	r := float64(overlap) / float64(len(w))
-	return 2 * p * r / (p + r)
+	p = float64(overlap) / float64(len(g))
+	r = float64(overlap) / float64(len(w))
+	return p, r, 2 * p * r / (p + r)
 }
 
 func sameField(a, b string) bool {
@@ -123,17 +132,21 @@ func sameField(a, b string) bool {
 // corpusScore is the evaluation of the extractor over the corpus.
 type corpusScore struct {
 	meanF1, titleRate, bylineRate float64
+	// meanPrecision and meanRecall are the word-level means behind meanF1.
+	meanPrecision, meanRecall float64
 	// readerableF1 is the mean over the pages Readability.js itself deems
 	// readerable; the others are tiny test pages this extractor rejects as
 	// holding no article, each scoring 0 in meanF1.
 	readerableF1 float64
 	perCase      map[string]float64
+	perCaseP     map[string]float64
+	perCaseR     map[string]float64
 	noArticle    []string
 	mismatches   []string // "case: field got %q want %q"
 }
 
 func scoreCorpus(cases []corpusCase) corpusScore {
-	s := corpusScore{perCase: map[string]float64{}}
+	s := corpusScore{perCase: map[string]float64{}, perCaseP: map[string]float64{}, perCaseR: map[string]float64{}}
 	var titles, bylines, readerable int
 	for _, c := range cases {
 		var got, title, byline string
@@ -144,9 +157,12 @@ func scoreCorpus(cases []corpusCase) corpusScore {
 		case errors.Is(err, ErrNoArticle):
 			s.noArticle = append(s.noArticle, c.name)
 		}
-		f := wordF1(got, c.expected)
+		p, r, f := wordPRF(got, c.expected)
 		s.perCase[c.name] = f
+		s.perCaseP[c.name], s.perCaseR[c.name] = p, r
 		s.meanF1 += f
+		s.meanPrecision += p
+		s.meanRecall += r
 		if c.meta.Readerable {
 			s.readerableF1 += f
 			readerable++
@@ -164,6 +180,8 @@ func scoreCorpus(cases []corpusCase) corpusScore {
 	}
 	n := float64(len(cases))
 	s.meanF1 /= n
+	s.meanPrecision /= n
+	s.meanRecall /= n
 	s.readerableF1 /= float64(max(readerable, 1))
 	s.titleRate = float64(titles) / n
 	s.bylineRate = float64(bylines) / n
@@ -189,13 +207,13 @@ func TestCorpusF1(t *testing.T) {
 		return names[i] < names[j]
 	})
 	for _, n := range names[:min(15, len(names))] {
-		t.Logf("low F1: %-40s %.3f", n, s.perCase[n])
+		t.Logf("low F1: %-40s %.3f (P %.3f R %.3f)", n, s.perCase[n], s.perCaseP[n], s.perCaseR[n])
 	}
 	for _, m := range s.mismatches {
 		t.Logf("metadata mismatch: %s", m)
 	}
-	t.Logf("corpus: %d pages, mean word F1 %.4f (readerable pages %.4f), title match %.3f, byline match %.3f, no-article %v",
-		len(cases), s.meanF1, s.readerableF1, s.titleRate, s.bylineRate, s.noArticle)
+	t.Logf("corpus: %d pages, mean word F1 %.4f (P %.4f R %.4f; readerable pages %.4f), title match %.3f, byline match %.3f, no-article %v",
+		len(cases), s.meanF1, s.meanPrecision, s.meanRecall, s.readerableF1, s.titleRate, s.bylineRate, s.noArticle)
 	require.GreaterOrEqual(t, s.meanF1, corpusMinMeanF1, "mean word-level F1")
 	require.GreaterOrEqual(t, s.readerableF1, corpusMinReaderableF1, "mean word-level F1 over readerable pages")
 	require.GreaterOrEqual(t, s.titleRate, corpusMinTitleMatch, "title match rate")
@@ -223,5 +241,7 @@ func BenchmarkCorpus(b *testing.B) {
 	b.ReportMetric(float64(elapsed)/float64(time.Millisecond)/pages, "ms/page")
 	s := scoreCorpus(cases)
 	b.ReportMetric(s.meanF1, "meanF1")
+	b.ReportMetric(s.meanPrecision, "meanP")
+	b.ReportMetric(s.meanRecall, "meanR")
 	b.ReportMetric(s.readerableF1, "readerableF1")
 }

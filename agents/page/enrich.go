@@ -81,7 +81,18 @@ func Judge(ex *Extracted, feedText string) string {
 // A panic while extracting (a bug tripped by a hostile page) is recovered
 // into an error for this article alone: a is restored to what it was, so it
 // keeps its feed text, and a.Extraction says what happened.
-func Enrich(ctx context.Context, c *fetch.Client, a *models.Article) (err error) {
+//
+// a.URL is a link taken from fetched content: it is fetched only when it
+// resolves to a public address (see fetch.Request.ContentLink). Enrich trusts
+// no host; EnrichFrom trusts the host and port of the source it came from.
+func Enrich(ctx context.Context, c *fetch.Client, a *models.Article) error {
+	return EnrichFrom(ctx, c, a, "")
+}
+
+// EnrichFrom is Enrich for an article of the configured source whose URL is
+// origin: links on origin's host and port may reach a private address (an
+// intranet feed linking to its own pages).
+func EnrichFrom(ctx context.Context, c *fetch.Client, a *models.Article, origin string) (err error) {
 	saved := *a
 	defer func() {
 		if p := recover(); p != nil {
@@ -91,18 +102,18 @@ func Enrich(ctx context.Context, c *fetch.Client, a *models.Article) (err error)
 			err = fmt.Errorf("enrich %s: internal error: %s", a.URL, why)
 		}
 	}()
-	return enrich(ctx, c, a)
+	return enrich(ctx, c, a, origin)
 }
 
-// extract is Extract; tests replace it to make extraction misbehave.
-var extract = Extract
+// extract is ExtractLink; tests replace it to make extraction misbehave.
+var extract = ExtractLink
 
-func enrich(ctx context.Context, c *fetch.Client, a *models.Article) error {
+func enrich(ctx context.Context, c *fetch.Client, a *models.Article, origin string) error {
 	if a.URL == "" {
 		a.Extraction = keptFeed + "no URL to fetch"
 		return fmt.Errorf("enrich %s: no URL", a.ID)
 	}
-	ex, err := extract(ctx, c, a.URL)
+	ex, err := extract(ctx, c, a.URL, origin)
 	if err != nil {
 		a.Extraction = keptFeed + failureReason(err)
 		return err
@@ -145,6 +156,8 @@ func failureReason(err error) string {
 		return "page too complex to extract"
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return "fetch cancelled or timed out"
+	case fetch.KindOf(err) == fetch.KindBlocked:
+		return "not fetched (a private address or a scheme other than http(s))"
 	}
 	if k := fetch.KindOf(err); k != "" {
 		return "fetch failed (" + string(k) + ")"
@@ -156,7 +169,15 @@ func failureReason(err error) string {
 // parallel < 1). The caller chooses which articles to enrich. The result
 // holds one error per article, nil where Enrich succeeded; articles not
 // started before ctx ended get ctx's error and keep their feed text.
+// No host is trusted (see Enrich); EnrichAllFrom names each article's source.
 func EnrichAll(ctx context.Context, c *fetch.Client, arts []*models.Article, parallel int) []error {
+	return EnrichAllFrom(ctx, c, arts, parallel, nil)
+}
+
+// EnrichAllFrom is EnrichAll where origin gives the URL of the configured
+// source each article came from (see EnrichFrom); nil trusts no host.
+func EnrichAllFrom(ctx context.Context, c *fetch.Client, arts []*models.Article, parallel int,
+	origin func(*models.Article) string) []error {
 	if parallel < 1 {
 		parallel = 1
 	}
@@ -185,7 +206,11 @@ func EnrichAll(ctx context.Context, c *fetch.Client, arts []*models.Article, par
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = Enrich(ctx, c, a)
+			from := ""
+			if origin != nil {
+				from = origin(a)
+			}
+			errs[i] = EnrichFrom(ctx, c, a, from)
 		}()
 	}
 	wg.Wait()

@@ -212,7 +212,7 @@ func TestEnrich(t *testing.T) {
 			a := tt.art
 			a.URL = srv.URL + a.URL
 			start := time.Now()
-			err := Enrich(ctx, c, &a)
+			err := EnrichFrom(ctx, c, &a, srv.URL+"/feed.xml")
 			switch {
 			case tt.wantErr != nil:
 				require.ErrorIs(t, err, tt.wantErr)
@@ -273,7 +273,7 @@ func TestEnrichAll(t *testing.T) {
 		}
 		arts = append(arts, &models.Article{ID: string(rune('a' + i)), URL: srv.URL + path + "/" + string(rune('a'+i))})
 	}
-	errs := EnrichAll(context.Background(), c, arts, 2)
+	errs := EnrichAllFrom(context.Background(), c, arts, 2, fromServer(srv))
 	require.Len(t, errs, len(arts))
 	for i, a := range arts {
 		if i == 3 {
@@ -313,7 +313,7 @@ func TestEnrichAllRace(t *testing.T) {
 		p := []string{"/news", "/blog", "/fr"}[i%3]
 		arts = append(arts, &models.Article{ID: p, URL: srv.URL + p})
 	}
-	for i, err := range EnrichAll(context.Background(), c, arts, 4) {
+	for i, err := range EnrichAllFrom(context.Background(), c, arts, 4, fromServer(srv)) {
 		assert.NoError(t, err, i)
 	}
 	for _, a := range arts {
@@ -339,11 +339,11 @@ func TestEnrichRecoversPanic(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			orig := extract
 			t.Cleanup(func() { extract = orig })
-			extract = func(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
+			extract = func(ctx context.Context, c *fetch.Client, url, origin string) (*Extracted, error) {
 				if strings.HasSuffix(url, "/blog") {
 					panic(tc.value)
 				}
-				return orig(ctx, c, url)
+				return orig(ctx, c, url, origin)
 			}
 			feed := models.Article{ID: "b", URL: srv.URL + "/blog", Title: "Feed title", Summary: "Feed summary.", Content: "Feed content."}
 			arts := []*models.Article{
@@ -351,7 +351,7 @@ func TestEnrichRecoversPanic(t *testing.T) {
 				ptr(feed),
 				{ID: "c", URL: srv.URL + "/fr", Summary: "short"},
 			}
-			errs := EnrichAll(context.Background(), c, arts, 2)
+			errs := EnrichAllFrom(context.Background(), c, arts, 2, fromServer(srv))
 			require.Len(t, errs, 3)
 			assert.NoError(t, errs[0])
 			assert.NoError(t, errs[2])
@@ -368,3 +368,9 @@ func TestEnrichRecoversPanic(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fromServer says every article came from a feed on srv: its pages share the
+// feed's host and port, so they may be on loopback.
+func fromServer(srv *httptest.Server) func(*models.Article) string {
+	return func(*models.Article) string { return srv.URL + "/feed.xml" }
+}

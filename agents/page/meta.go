@@ -73,6 +73,8 @@ func parseTime(s string) (time.Time, bool) {
 // jsonLD is the part of a schema.org Article we use.
 type jsonLD struct {
 	headline, author, publisher, datePublished string
+	// body is the article's own text (articleBody), when the page gives it.
+	body string
 }
 
 // readJSONLD returns the first article-like object among the page's JSON-LD
@@ -89,6 +91,7 @@ func readJSONLD(doc *goquery.Document) jsonLD {
 			out.author = ldNames(obj["author"])
 			out.publisher = ldNames(obj["publisher"])
 			out.datePublished = str(obj["datePublished"])
+			out.body = str(obj["articleBody"])
 			return false
 		}
 		return true

@@ -113,8 +113,24 @@ func (e Extracted) MarshalJSON() ([]byte, error) {
 
 // Extract fetches url through c and extracts its article. Errors name the URL;
 // ErrNoArticle, ErrNotHTML and the client's own classified errors are wrapped.
+// url is trusted as the caller wrote it (a URL the user typed): use
+// ExtractLink for a link taken from fetched content.
 func Extract(ctx context.Context, c *fetch.Client, url string) (*Extracted, error) {
-	resp, err := c.Get(ctx, fetch.Request{URL: url, Accept: acceptHTML, MaxBytes: MaxPageBytes})
+	return extractPage(ctx, c, fetch.Request{URL: url})
+}
+
+// ExtractLink is Extract for a link found in fetched content (a feed item's
+// link): it may reach a private address only on the host and port of origin,
+// the configured source it came from ("" trusts no host), unless the client
+// allows private links (see fetch.Request.ContentLink).
+func ExtractLink(ctx context.Context, c *fetch.Client, url, origin string) (*Extracted, error) {
+	return extractPage(ctx, c, fetch.Request{URL: url, ContentLink: true, Origin: origin})
+}
+
+func extractPage(ctx context.Context, c *fetch.Client, req fetch.Request) (*Extracted, error) {
+	url := req.URL
+	req.Accept, req.MaxBytes = acceptHTML, MaxPageBytes
+	resp, err := c.Get(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("extract %s: %w", url, err)
 	}
@@ -196,15 +212,17 @@ func ExtractHTML(page []byte, pageURL string) (*Extracted, error) {
 	}
 
 	clean(goquery.NewDocumentFromNode(art.Node).Selection)
+	// JSON-LD comes first, as in readability itself; meta.ld is non-empty
+	// where readability could not read the JSON-LD (@type lists, @graph
+	// arrays, authors given as plain strings).
+	byline := firstNonEmpty(meta.ld.author, cleanByline(art.Byline()), meta.author)
 	r := renderText(art.Node)
+	r = joinParas(prune(r.paras, byline, meta.ld.body))
 	text, truncated := capText(r.text, MaxTextBytes)
 	ex := &Extracted{
-		URL: pageURL,
-		// JSON-LD comes first, as in readability itself; meta.ld is non-empty
-		// where readability could not read the JSON-LD (@type lists, @graph
-		// arrays, authors given as plain strings).
+		URL:         pageURL,
 		Title:       firstNonEmpty(meta.ld.headline, art.Title(), meta.title),
-		Byline:      firstNonEmpty(meta.ld.author, cleanByline(art.Byline()), meta.author),
+		Byline:      byline,
 		Site:        firstNonEmpty(meta.ld.publisher, art.SiteName(), meta.site),
 		Text:        text,
 		Lang:        firstNonEmpty(art.Language(), meta.lang),

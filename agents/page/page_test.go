@@ -73,6 +73,22 @@ func TestExtractHTML(t *testing.T) {
 			excludes: []string{"Archive", "September 2026", "Powered by"},
 		},
 		{
+			name:      "news page with the clutter trafilatura discards, and a JSON-LD articleBody",
+			file:      "news-clutter.html",
+			title:     "Night trains return to the northern line",
+			byline:    "Ada Park",
+			published: "2026-12-01T06:00:00Z",
+			site:      "Valley Post",
+			lang:      "en",
+			contains: []string{
+				"Sleeper trains will run again between the capital and the northern coast from March, eleven years after the last service was withdrawn, the rail operator said on Monday.",
+				"Local councils along the route will share the cost of the new platforms at the two intermediate stations.",
+			},
+			excludes: []string{"By Ada Park", "Updated 1 December", "Follow Valley Post", "Advertisement",
+				"Read more", "rise and fall", "Two thirds of the people who answered would", "Getty Images",
+				"Sign up", "Rail", "station cafe"},
+		},
+		{
 			name:        "windows-1252 page declared in a meta tag",
 			file:        "windows-1252.html",
 			contentType: "text/html",

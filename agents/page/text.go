@@ -39,6 +39,14 @@ var clutterTokens = map[string]bool{
 	"newsletter": true, "subscribe": true, "signup": true,
 	"comments": true, "commentlist": true, "respond": true, "disqus": true,
 	"ad": true, "ads": true, "advert": true, "advertisement": true, "sponsored": true, "promo": true,
+	// As trafilatura discards them: tag lists, follow and social widgets,
+	// "recommended" and "most read" boxes, recommendation networks, cookie
+	// and consent notices, sidebars, pull quotes (they repeat the text) and
+	// author boxes. None of them cost a word of the readability corpus.
+	"tags": true, "taglist": true, "social": true, "follow": true, "widget": true, "sidebar": true,
+	"recommended": true, "recommendations": true, "popular": true, "mostread": true, "mostpopular": true,
+	"outbrain": true, "taboola": true, "cookie": true, "cookies": true, "consent": true,
+	"pullquote": true, "authorbio": true,
 }
 
 // clutterSelector holds what is clutter by its markup alone.
@@ -97,6 +105,37 @@ type rendered struct {
 	text       string
 	linkRunes  int
 	totalRunes int
+	// paras are the paragraphs text was joined from, each with its own
+	// letter and link counts, for the paragraph filters (prune).
+	paras []para
+}
+
+// para is one rendered paragraph and how much of it sat inside links.
+type para struct {
+	text           string
+	letters, links int
+	pre            bool // preformatted: kept as laid out, never pruned
+}
+
+// linkShare is the share of the paragraph's letters and digits inside links.
+func (p para) linkShare() float64 {
+	if p.letters == 0 {
+		return 0
+	}
+	return float64(p.links) / float64(p.letters)
+}
+
+// joinParas renders paragraphs as text and recounts the link share.
+func joinParas(ps []para) rendered {
+	r := rendered{paras: ps}
+	texts := make([]string, len(ps))
+	for i, p := range ps {
+		texts[i] = p.text
+		r.linkRunes += p.links
+		r.totalRunes += p.letters
+	}
+	r.text = strings.TrimSpace(strings.Join(texts, "\n\n"))
+	return r
 }
 
 // linkDensity is the share of the text's letters and digits inside links.
@@ -112,13 +151,13 @@ func (r rendered) linkDensity() float64 {
 // inline whitespace collapses to one space, <br> is a line break and <pre>
 // keeps its layout.
 type textRenderer struct {
-	paras   []string
+	paras   []para
 	cur     strings.Builder
 	space   bool // a space is pending before the next word
 	inLink  int
 	inPre   int
-	links   int
-	letters int
+	links   int // letters inside links in the current paragraph
+	letters int // letters in the current paragraph
 }
 
 // renderText renders n (and its descendants) as plain text.
@@ -126,8 +165,7 @@ func renderText(n *html.Node) rendered {
 	var r textRenderer
 	r.walk(n)
 	r.flush()
-	text := strings.TrimSpace(strings.Join(r.paras, "\n\n"))
-	return rendered{text: text, linkRunes: r.links, totalRunes: r.letters}
+	return joinParas(r.paras)
 }
 
 func (r *textRenderer) walk(n *html.Node) {
@@ -224,6 +262,11 @@ func (r *textRenderer) flush() {
 	s := r.cur.String()
 	r.cur.Reset()
 	r.space = false
+	letters, links := r.letters, r.links
+	r.letters, r.links = 0, 0
+	add := func(text string, pre bool) {
+		r.paras = append(r.paras, para{text: text, letters: letters, links: links, pre: pre})
+	}
 	if r.inPre > 0 {
 		// Keep the layout of preformatted text, but not trailing blanks
 		// nor runs of empty lines, which would read as paragraph breaks.
@@ -242,7 +285,7 @@ func (r *textRenderer) flush() {
 			kept = append(kept, l)
 		}
 		if len(kept) > 0 {
-			r.paras = append(r.paras, strings.Join(kept, "\n"))
+			add(strings.Join(kept, "\n"), true)
 		}
 		return
 	}
@@ -255,6 +298,6 @@ func (r *textRenderer) flush() {
 		}
 	}
 	if len(kept) > 0 {
-		r.paras = append(r.paras, strings.Join(kept, "\n"))
+		add(strings.Join(kept, "\n"), false)
 	}
 }

@@ -71,6 +71,16 @@ type KeyphraseResult struct {
 	// numeric ids (Folds[0] even, Folds[1] odd): a tuning choice made on one
 	// half must hold on the other before it is kept (docs/quality.md).
 	Folds [2]FoldScore
+	// Single is every document analysed alone (one article per request):
+	// its own keyphrase list and the set's list, which for one article
+	// should rank its phrases by the same evidence.
+	Single SingleScore
+}
+
+// SingleScore is macro F1 of one-article requests' lists.
+type SingleScore struct {
+	ArticleF1At5, ArticleF1At10 float64 // ranking[0].keywords
+	SetF1At5, SetF1At10         float64 // the report's keywords
 }
 
 // FoldScore is macro F1 at 5 and 10 over one fold of the documents.
@@ -138,6 +148,20 @@ func Keyphrases(corpus string) (KeyphraseResult, error) {
 		}
 	}
 	n := float64(len(docs))
+	for _, d := range docs {
+		one := &models.AnalysisRequest{Version: 1, Options: &models.AnalysisOptions{MaxArticleKeywords: intp(10), MaxKeywords: intp(10), MaxSummarySentences: intp(0)},
+			Articles: []models.Article{{ID: d.ID, Source: "inspec", Title: d.Title, Content: d.Abstract}}}
+		rep := analysis.Analyze(one)
+		set := make([]string, len(rep.Keywords))
+		for k, kw := range rep.Keywords {
+			set[k] = kw.Phrase
+		}
+		art := rep.Ranking[0].Keywords
+		res.Single.ArticleF1At5 += KeyphraseAtK(art, d.Keyphrases, 5).F / n
+		res.Single.ArticleF1At10 += KeyphraseAtK(art, d.Keyphrases, 10).F / n
+		res.Single.SetF1At5 += KeyphraseAtK(set, d.Keyphrases, 5).F / n
+		res.Single.SetF1At10 += KeyphraseAtK(set, d.Keyphrases, 10).F / n
+	}
 	res.Docs = len(docs)
 	res.At5 = PRF{res.At5.P / n, res.At5.R / n, res.At5.F / n}
 	res.At10 = PRF{res.At10.P / n, res.At10.R / n, res.At10.F / n}

@@ -81,6 +81,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  @10  P %.4f  R %.4f  F1 %.4f\n", r.At10.P, r.At10.R, r.At10.F)
 		fmt.Fprintf(stdout, "  folds by id parity  even (%d) F1@5 %.4f F1@10 %.4f   odd (%d) F1@5 %.4f F1@10 %.4f\n",
 			r.Folds[0].Docs, r.Folds[0].F1At5, r.Folds[0].F1At10, r.Folds[1].Docs, r.Folds[1].F1At5, r.Folds[1].F1At10)
+		fmt.Fprintf(stdout, "  one article per request  article list F1@5 %.4f F1@10 %.4f   set list F1@5 %.4f F1@10 %.4f\n",
+			r.Single.ArticleF1At5, r.Single.ArticleF1At10, r.Single.SetF1At5, r.Single.SetF1At10)
 	}
 	if want("summaries") {
 		start := time.Now()

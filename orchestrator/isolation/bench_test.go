@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/research-cli/research/analysis/synth"
 )
 
 // pythonChild reads a v1 request on stdin and writes a v1 report ranking
@@ -125,6 +127,50 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		reportQuantiles(b, times)
 	})
+}
+
+// BenchmarkHandOff measures, interleaved in one loop, a 10-article request
+// (synthetic, ~5 KB of content each) through the real analyzer two ways:
+// whole-ms, the whole child process (spawn, start-up, analysis, report,
+// decode, reap: Run), target ≤ 6 ms; and handoff-ms, from the moment the
+// articles are in to the report decoded, with the child started earlier
+// (Start, then a 30 ms stand-in for the fetch, then the timed Analyze),
+// target ≤ 3 ms. Medians; x_target_* are the ratios to the targets.
+func BenchmarkHandOff(b *testing.B) {
+	bin := realAnalyzer(b)
+	req := synth.Request(10, 5000, 1, "kalo mine")
+	cfg := Config{Path: bin, Timeout: 10 * time.Second}
+	ctx := context.Background()
+	if out := Run(ctx, cfg, req); out.Degraded != nil { // warm the page cache
+		b.Fatalf("%s\n%s", out.Degraded.Detail, out.StderrTail)
+	}
+	var whole, handoff []time.Duration
+	for b.Loop() {
+		begin := time.Now()
+		out := Run(ctx, cfg, req)
+		whole = append(whole, time.Since(begin))
+		if out.Degraded != nil {
+			b.Fatal(out.Degraded.Detail)
+		}
+		c := Start(ctx, cfg)
+		time.Sleep(30 * time.Millisecond) // the fetch
+		begin = time.Now()
+		out = c.Analyze(ctx, req)
+		handoff = append(handoff, time.Since(begin))
+		c.Close()
+		if out.Degraded != nil {
+			b.Fatal(out.Degraded.Detail)
+		}
+	}
+	med := func(ts []time.Duration) float64 {
+		slices.Sort(ts)
+		return float64(ts[len(ts)/2]) / float64(time.Millisecond)
+	}
+	w, h := med(whole), med(handoff)
+	b.ReportMetric(w, "whole-ms")
+	b.ReportMetric(h, "handoff-ms")
+	b.ReportMetric(w/6, "x_target_whole_6ms")
+	b.ReportMetric(h/3, "x_target_handoff_3ms")
 }
 
 func reportQuantiles(b *testing.B, times []time.Duration) {

@@ -1,6 +1,9 @@
 package isolation
 
-import "errors"
+import (
+	"errors"
+	"sync"
+)
 
 // errOutputTooLarge stops exec's stdout copy as soon as the cap is reached, so
 // the parent never holds more than the cap of a runaway child's output.
@@ -12,6 +15,7 @@ var errOutputTooLarge = errors.New("analyzer output exceeds the limit")
 // max, so it never holds more than max bytes of capacity (append alone would
 // round a 200 MiB buffer up to 256 MiB and more).
 type cappedBuffer struct {
+	mu         sync.Mutex // Write (exec's copying goroutine) against setMax and the final read
 	buf        []byte
 	max        int64
 	over       bool
@@ -39,11 +43,21 @@ func (c *cappedBuffer) reserve(n int) {
 	c.buf = b
 }
 
+// setMax changes the cap (a started child's cap is set when its request is
+// known). Bytes already kept beyond a lower cap stay; the next write fails.
+func (c *cappedBuffer) setMax(max int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.max = max
+}
+
 func (c *cappedBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.over {
 		return 0, errOutputTooLarge
 	}
-	room := c.max - int64(len(c.buf))
+	room := max(c.max-int64(len(c.buf)), 0)
 	if int64(len(p)) > room {
 		c.reserve(int(room))
 		c.buf = append(c.buf, p[:room]...)

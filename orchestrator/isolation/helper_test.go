@@ -128,6 +128,10 @@ func helperMain(mode string) int {
 	switch mode {
 	case "echo":
 		_, _ = out.Write(reportJSON(readRequest()))
+	case "pidfile-echo":
+		// Started ahead of its request: says it runs, then waits on stdin.
+		writePidFile(os.Getpid())
+		_, _ = out.Write(reportJSON(readRequest()))
 	case "sleep":
 		sleepForever()
 	case "pidfile-sleep":
@@ -314,6 +318,20 @@ func processAlive(pid int) bool {
 	}
 	state := s[i+2]
 	return state != 'Z' && state != 'X'
+}
+
+// patience is how long a test waits for something that should happen at once
+// (a pid file, a killed process disappearing) before it fails: generous, so
+// that no test fails because the machine is busy (issue 13). Tests make no
+// wall-clock assertions tighter than this.
+const patience = 30 * time.Second
+
+// encodedSize is the size of req as JSON.
+func encodedSize(t *testing.T, req *models.AnalysisRequest) int {
+	t.Helper()
+	b, err := json.Marshal(req)
+	require.NoError(t, err)
+	return len(b)
 }
 
 // waitGone waits up to d for pid to die.

@@ -30,9 +30,10 @@ func TestRunGrandchildHoldsStdout(t *testing.T) {
 		out := Run(context.Background(), cfg, request(3, 100))
 		require.Nil(t, out.Degraded, "%+v", out.Degraded)
 		require.NotNil(t, out.Report)
-		grandchild := readPidFile(t, pidFile, time.Second)
-		assert.True(t, waitGone(grandchild, time.Second), "grandchild %d survived", grandchild)
-		assert.Less(t, out.Elapsed, 4*time.Second)
+		grandchild := readPidFile(t, pidFile, patience)
+		assert.True(t, waitGone(grandchild, patience), "grandchild %d survived", grandchild)
+		// Not held: the group kill at the child's exit closed the pipes, not
+		// the WaitDelay (no wall-clock bound: a busy machine may be slow).
 		assert.False(t, out.PipesHeld)
 	})
 	t.Run("left the group: WaitDelay bounds the wait", func(t *testing.T) {
@@ -42,14 +43,15 @@ func TestRunGrandchildHoldsStdout(t *testing.T) {
 		begin := time.Now()
 		out := Run(context.Background(), cfg, request(3, 100))
 		elapsed := time.Since(begin)
-		grandchild := readPidFile(t, pidFile, time.Second)
+		grandchild := readPidFile(t, pidFile, patience)
 		// This grandchild escaped the group on purpose (setsid); the runner
 		// cannot see it (docs/isolation.md), so the test cleans it up.
 		t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) })
 		require.Nil(t, out.Degraded, "%+v", out.Degraded)
 		assert.True(t, out.PipesHeld)
 		assert.GreaterOrEqual(t, elapsed, cfg.WaitDelay)
-		assert.Less(t, elapsed, cfg.WaitDelay+3*time.Second)
+		// The grandchild sleeps for an hour: a sanity bound only.
+		assert.Less(t, elapsed, patience)
 	})
 }
 
@@ -69,7 +71,6 @@ func TestRunOutputFlood(t *testing.T) {
 		assert.Equal(t, int(cfg.MaxOutput), out.ReportBytes)
 		// The child would write forever; the parent allocated a bounded amount.
 		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20))
-		assert.Less(t, out.Elapsed, 5*time.Second)
 		assert.False(t, processAlive(out.PID))
 	})
 	t.Run("stderr", func(t *testing.T) {
@@ -144,9 +145,9 @@ func TestRunBusyLoop(t *testing.T) {
 	t.Run("cpu limit", func(t *testing.T) {
 		cfg := helperConfig(t, "busy")
 		cfg.CPULimit = time.Second
-		// Generous: on a loaded machine a second of CPU takes longer than a
-		// second of wall-clock time to accumulate.
-		cfg.Timeout = 30 * time.Second
+		// Generous: on a loaded machine a second of CPU takes far longer than
+		// a second of wall-clock time to accumulate.
+		cfg.Timeout = 4 * patience
 		out := Run(context.Background(), cfg, request(1, 10))
 		requireDegraded(t, out, models.ReasonTimeout)
 		assert.Equal(t, "the analyzer used up its CPU time limit (1s)", out.Degraded.Detail)
@@ -182,9 +183,13 @@ func TestRunLargeRequest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.mode, func(t *testing.T) {
-			out := Run(context.Background(), helperConfig(t, tc.mode), tc.req)
-			assert.Greater(t, out.RequestBytes, tc.min)
-			assert.Less(t, out.Elapsed, 8*time.Second)
+			cfg := helperConfig(t, tc.mode)
+			cfg.Timeout = 4 * patience
+			out := Run(context.Background(), cfg, tc.req)
+			// No wall-clock bound (issue 13: 10.98 s on a loaded machine):
+			// the outcome is what shows the runner did not wait for the
+			// timeout (a timeout would be ReasonTimeout).
+			assert.Greater(t, encodedSize(t, tc.req), tc.min)
 			if tc.reason == "" {
 				require.Nil(t, out.Degraded, "%+v", out.Degraded)
 				assert.Len(t, out.Report.Ranking, len(tc.req.Articles))
@@ -205,11 +210,11 @@ func TestParentKilledChildDies(t *testing.T) {
 	parent := exec.Command(exe)
 	parent.Env = append(os.Environ(), helperEnv+"=parent", pidFileEnv+"="+pidFile, "GORACE=atexit_sleep_ms=0")
 	require.NoError(t, parent.Start())
-	child := readPidFile(t, pidFile, 10*time.Second)
+	child := readPidFile(t, pidFile, patience)
 	require.True(t, processAlive(child))
 	require.NoError(t, parent.Process.Signal(syscall.SIGKILL))
 	_ = parent.Wait()
-	assert.True(t, waitGone(child, 2*time.Second), "child %d outlived its SIGKILLed parent", child)
+	assert.True(t, waitGone(child, patience), "child %d outlived its SIGKILLed parent", child)
 	if processAlive(child) {
 		_ = syscall.Kill(child, syscall.SIGKILL)
 	}

@@ -9,9 +9,8 @@
 package isolation
 
 import (
-	"bytes"
+	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -197,71 +197,91 @@ type runner struct {
 
 func (r *runner) kill() error { return killGroup(int(r.pid.Load())) }
 
-// gatedReader holds back the request until the resource limits are applied,
-// so the child cannot start work before it is constrained.
-type gatedReader struct {
-	gate <-chan struct{}
-	r    io.Reader
+// Child is an analyzer started ahead of its request (Start): spawned, in its
+// own process group, under its resource limits, and blocked reading its
+// stdin, so that its start-up (exec, the runtime, package initialisation)
+// overlaps whatever the caller does before it has the request. Analyze hands
+// it the request once; Close reaps it whether or not Analyze was called.
+// Exactly one goroutine may call Analyze; Close may be called any number of
+// times, from any goroutine.
+type Child struct {
+	cfg   Config
+	began time.Time
+
+	// failed is set when the child could not be started; Analyze reports it.
+	failed *models.Degraded
+	out    Outcome // Path, PID, LimitError, filled by Start
+
+	cmd     *exec.Cmd
+	r       *runner
+	stdin   *os.File // the write end of the child's stdin
+	stdout  *cappedBuffer
+	stderr  *tailBuffer
+	waited  chan error // the reaper's result, once
+	startCx context.Context
+	stop    context.CancelFunc // kills the child's group (through cmd.Cancel) if it still runs
+
+	used     atomic.Bool
+	closeMu  sync.Mutex
+	closed   bool
+	waitErr  error
+	reaped   bool
+	reapDone chan struct{}
 }
 
-func (g *gatedReader) Read(p []byte) (int, error) {
-	<-g.gate
-	return g.r.Read(p)
-}
-
-// Run marshals req, runs the analyzer, and never panics, never hangs past
-// Timeout (+ WaitDelay), never leaves a process behind. ctx cancellation
-// (Ctrl-C) kills the child's whole process group; then Degraded.Reason is
-// models.ReasonCancelled.
-func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outcome) {
-	began := time.Now()
-	cfg = cfg.withDefaults()
-	r := &runner{}
+// Start spawns the analyzer and applies its limits, without a request: the
+// child waits on its stdin. ctx bounds the child's whole life: when it ends,
+// the child's group is killed. The wall-clock Timeout starts with Analyze, not
+// here (an idle child uses no CPU; RLIMIT_CPU and the memory limit apply from
+// the start). A failure to start is not returned: Analyze reports it as the
+// run's Degraded, as Run does. Always Close the Child.
+func Start(ctx context.Context, cfg Config) *Child {
+	c := &Child{cfg: cfg.withDefaults(), began: time.Now(), r: &runner{}, waited: make(chan error, 1), reapDone: make(chan struct{})}
+	cfg = c.cfg
 	defer func() {
 		if p := recover(); p != nil {
-			_ = r.kill()
-			out.Report = nil
-			out.Degraded = degrade(models.ReasonCrashed, fmt.Sprintf("internal error in the isolation runner: %v", p))
+			_ = c.r.kill()
+			c.failed = degrade(models.ReasonCrashed, fmt.Sprintf("internal error in the isolation runner: %v", p))
 		}
-		out.Elapsed = time.Since(began)
 	}()
-
 	path, err := Locate(cfg.Path)
 	if err != nil {
-		out.Degraded = degrade(models.ReasonStartFailed, locateDetail(err))
-		return out
+		c.failed = degrade(models.ReasonStartFailed, locateDetail(err))
+		return c
 	}
-	out.Path = path
+	c.out.Path = path
 	if err := ctx.Err(); err != nil {
-		out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
-		return out
+		c.failed = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
+		return c
 	}
-	if req == nil {
-		req = &models.AnalysisRequest{Version: models.ContractVersion, Articles: []models.Article{}}
-	}
-	payload, err := json.Marshal(req)
+	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
-		out.Degraded = degrade(models.ReasonStartFailed, "could not encode the analysis request: "+oneLine(err.Error()))
-		return out
+		c.failed = degrade(models.ReasonStartFailed, "the analyzer could not be started: "+oneLine(err.Error()))
+		return c
 	}
-	out.RequestBytes = len(payload)
+	c.stdin = stdinW
+	growPipe(stdinW)
 
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, path, cfg.Args...)
+	c.startCx, c.stop = context.WithCancel(ctx)
+	cmd := exec.CommandContext(c.startCx, path, cfg.Args...)
+	c.cmd = cmd
 	cmd.Env = childEnv(os.Environ(), cfg.MemoryLimit, cfg.ExtraEnv)
 	cmd.SysProcAttr = sysProcAttr()
 	// The analyzer has no business with the user's working directory, and a
 	// child sitting in it would keep a removed directory or a mount busy.
 	cmd.Dir = "/"
-	gate := make(chan struct{})
-	cmd.Stdin = &gatedReader{gate: gate, r: bytes.NewReader(payload)}
+	// The child reads the pipe directly (no copying goroutine); the request
+	// is written to its other end by Analyze, after the limits are applied.
+	cmd.Stdin = stdinR
 	// Both callbacks run only after Start has set cmd.Process (exec starts
 	// the copying goroutines and the context watcher after that), so they
-	// use it rather than r.pid, which is stored a moment later.
-	stdout := newCappedBuffer(cfg.outputLimit(len(req.Articles)), func() { _ = killGroup(cmd.Process.Pid) })
-	stderr := &tailBuffer{n: cfg.StderrTail}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// use it rather than r.pid, which is stored a moment later. The stdout
+	// cap is set for the request's size by Analyze; until then it is the
+	// base cap (a child has nothing to say before it has a request).
+	c.stdout = newCappedBuffer(cfg.outputLimit(0), func() { _ = killGroup(cmd.Process.Pid) })
+	c.stderr = &tailBuffer{n: cfg.StderrTail}
+	cmd.Stdout, cmd.Stderr = c.stdout, c.stderr
+	r := c.r
 	cmd.Cancel = func() error {
 		r.killed.Store(true)
 		return killGroup(cmd.Process.Pid)
@@ -269,7 +289,6 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 	cmd.WaitDelay = cfg.WaitDelay
 
 	started := make(chan error, 1)
-	waited := make(chan error, 1)
 	// Start and reap on one locked OS thread: Pdeathsig fires when the thread
 	// that forked the child exits, and a Go thread can exit under us if another
 	// goroutine locks it and returns without unlocking. Locked, the thread
@@ -295,27 +314,145 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 		if !canWaitNoReap {
 			_ = killGroup(pid)
 		}
-		waited <- err
+		c.waited <- err
 	}()
-	if err := <-started; err != nil {
-		close(gate)
+	err = <-started
+	// The child holds its own copy of the read end now (or never will).
+	stdinR.Close()
+	if err != nil {
+		stdinW.Close()
+		c.stop()
 		switch {
 		case ctx.Err() != nil:
-			out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
-		case runCtx.Err() != nil:
-			out.Degraded = degrade(models.ReasonTimeout, fmt.Sprintf("the analyzer timed out after %s before it started", cfg.Timeout))
+			c.failed = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
 		default:
-			out.Degraded = degrade(models.ReasonStartFailed, fmt.Sprintf("the analyzer could not be started: %s", oneLine(err.Error())))
+			c.failed = degrade(models.ReasonStartFailed, fmt.Sprintf("the analyzer could not be started: %s", oneLine(err.Error())))
 		}
+		return c
+	}
+	c.out.PID = int(r.pid.Load())
+	// Limits before a single byte of the request: the child is blocked on
+	// its empty stdin until Analyze writes.
+	if err := applyLimits(c.out.PID, cfg.MemoryLimit, cfg.cpuSeconds()); err != nil {
+		c.out.LimitError = err.Error()
+	}
+	return c
+}
+
+// PID is the child's process id (0 when it did not start).
+func (c *Child) PID() int { return c.out.PID }
+
+// reap waits for the reaper once and remembers its result.
+func (c *Child) reap() error {
+	c.closeMu.Lock()
+	defer c.closeMu.Unlock()
+	if !c.reaped {
+		c.waitErr = <-c.waited
+		c.reaped = true
+		close(c.reapDone)
+	}
+	return c.waitErr
+}
+
+// Close kills the child's process group if it still runs and reaps it. It is
+// what a run that ends without analysis calls; after Analyze it does nothing.
+func (c *Child) Close() error {
+	if c.cmd == nil || c.failed != nil {
+		return nil
+	}
+	if c.used.CompareAndSwap(false, true) {
+		c.stop() // exec's Cancel: SIGKILL to the group
+		err := c.reap()
+		c.stdin.Close()
+		if errors.Is(err, exec.ErrWaitDelay) {
+			return err
+		}
+		return nil
+	}
+	// Analyze ran (or runs): it reaps; wait for it so Close means "gone".
+	<-c.reapDone
+	return nil
+}
+
+// Analyze writes req to the child's stdin as a stream (the request is never
+// held in memory as one JSON document), reads the report, and reaps the
+// child. The wall-clock Timeout runs from here. ctx cancellation (Ctrl-C)
+// kills the child's whole process group; then Degraded.Reason is
+// models.ReasonCancelled. It may be called once.
+func (c *Child) Analyze(ctx context.Context, req *models.AnalysisRequest) (out Outcome) {
+	began := time.Now()
+	cfg := c.cfg
+	out = c.out
+	defer func() {
+		if p := recover(); p != nil {
+			_ = c.r.kill()
+			out.Report = nil
+			out.Degraded = degrade(models.ReasonCrashed, fmt.Sprintf("internal error in the isolation runner: %v", p))
+		}
+		out.Elapsed = time.Since(began)
+	}()
+	if c.failed != nil {
+		out.Degraded = c.failed
 		return out
 	}
-	out.PID = int(r.pid.Load())
-	if err := applyLimits(out.PID, cfg.MemoryLimit, cfg.cpuSeconds()); err != nil {
-		out.LimitError = err.Error()
+	if !c.used.CompareAndSwap(false, true) {
+		out.Degraded = degrade(models.ReasonStartFailed, "the analyzer was already used or closed")
+		return out
 	}
-	close(gate)
-	waitErr := <-waited
+	defer c.stop()
+	if req == nil {
+		req = &models.AnalysisRequest{Version: models.ContractVersion, Articles: []models.Article{}}
+	}
+	if ctx.Err() != nil || c.startCx.Err() != nil {
+		c.stop()
+		c.reap()
+		c.stdin.Close()
+		out.Degraded = degrade(models.ReasonCancelled, "the analysis was cancelled before it started")
+		return out
+	}
+	c.stdout.setMax(cfg.outputLimit(len(req.Articles)))
+	// The deadline and the caller's cancellation end the child through
+	// exec's Cancel (which marks it killed).
+	timedOut := time.AfterFunc(cfg.Timeout, c.stop)
+	defer timedOut.Stop()
+	stopWatch := context.AfterFunc(ctx, c.stop)
+	defer stopWatch()
 
+	type written struct {
+		n       int64
+		err     error
+		encoder bool // the request could not be encoded (not an I/O error)
+	}
+	wrote := make(chan written, 1)
+	go func() {
+		cw := &countingWriter{w: c.stdin}
+		bw := bufio.NewWriterSize(cw, 256<<10)
+		err := writeRequest(bw, req)
+		var enc *encodeError
+		isEnc := errors.As(err, &enc)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if isEnc {
+			c.stop() // the child must not analyse half a request
+		}
+		// EOF for the child; closing again after the reap is harmless.
+		c.stdin.Close()
+		wrote <- written{n: cw.n, err: err, encoder: isEnc}
+	}()
+	waitErr := c.reap()
+	// A child that exited without reading everything, or a descendant that
+	// left the group and holds stdin open: closing our end unblocks the writer.
+	c.stdin.Close()
+	w := <-wrote
+	out.RequestBytes = int(w.n)
+	if w.encoder {
+		out.Degraded = degrade(models.ReasonStartFailed, "could not encode the analysis request: "+oneLine(w.err.Error()))
+		return out
+	}
+
+	cmd := c.cmd
+	stdout, stderr := c.stdout, c.stderr
 	out.PipesHeld = errors.Is(waitErr, exec.ErrWaitDelay)
 	out.StderrTail = strings.ToValidUTF8(string(stderr.Bytes()), "\uFFFD")
 	out.StderrBytes = stderr.total
@@ -333,8 +470,32 @@ func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) (out Outc
 			out.MaxRSS = int64(ru.Maxrss) * 1024
 		}
 	}
-	out.Report, out.Degraded = classify(ctx, cfg, &out, stdout, waitErr, r.killed.Load(), signal, req)
+	out.Report, out.Degraded = classify(ctx, cfg, &out, stdout, waitErr, c.r.killed.Load(), signal, req)
 	return out
+}
+
+// Run starts the analyzer, hands it req and reaps it: Start then Analyze.
+// It never panics, never hangs past Timeout (+ WaitDelay), never leaves a
+// process behind. Elapsed includes the start-up.
+func Run(ctx context.Context, cfg Config, req *models.AnalysisRequest) Outcome {
+	began := time.Now()
+	c := Start(ctx, cfg)
+	defer c.Close()
+	out := c.Analyze(ctx, req)
+	out.Elapsed = time.Since(began)
+	return out
+}
+
+// countingWriter counts the bytes its writer accepted.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // classify turns what happened to the child into a report or one typed reason.

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,7 +94,6 @@ func TestRunOutputFloodSizedCap(t *testing.T) {
 			allocated := after.TotalAlloc - before.TotalAlloc
 			t.Logf("cap %s, parent allocated %d KiB", formatBytes(limit), allocated>>10)
 			assert.Less(t, allocated, uint64(3*limit+(2<<20)), "allocation proportional to the cap")
-			assert.Less(t, out.Elapsed, 5*time.Second)
 			assert.False(t, processAlive(out.PID))
 		})
 	}

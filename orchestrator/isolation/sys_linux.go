@@ -5,6 +5,7 @@ package isolation
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -77,4 +78,14 @@ func killGroup(pid int) error {
 		return nil
 	}
 	return err
+}
+
+// requestPipeSize is the capacity asked for the request pipe: a 50 MB request
+// then crosses it in fewer, larger writes (the default is 64 KiB).
+const requestPipeSize = 1 << 20
+
+// growPipe enlarges a pipe's buffer; it is only an optimisation, so failure
+// (a lower /proc/sys/fs/pipe-max-size) is ignored.
+func growPipe(f *os.File) {
+	_, _ = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, requestPipeSize)
 }

@@ -1,0 +1,118 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/research-cli/research/store"
+)
+
+type jobsOutput struct {
+	Schedules []struct {
+		Name string `json:"name"`
+	} `json:"schedules"`
+	Jobs []struct {
+		ID        int64     `json:"id"`
+		Kind      string    `json:"kind"`
+		State     string    `json:"state"`
+		Digest    string    `json:"digest"`
+		Period    time.Time `json:"period"`
+		Attempt   int       `json:"attempt"`
+		LastError string    `json:"last_error"`
+	} `json:"jobs"`
+}
+
+// TestWorkerOnSQLiteKilledMidJobAndRestarted: a worker on the digest store's
+// SQLite file is killed with SIGKILL while it holds digest jobs; a new worker
+// rescues them, and every digest is done, recorded and delivered exactly once.
+func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
+	dir := t.TempDir()
+	srv, url := newTopicServer(t)
+	topics := topicNames(12)
+	cfg := writeConfig(t, dir, url, topics)
+	out := filepath.Join(dir, "delivered")
+	args := []string{"--config", cfg, "--deliver-to", out, "--digest-workers", "2", "--digest-timeout", "8s",
+		"--rescue-after", "10s", "--delivery-timeout", "8s", "--poll", "200ms", "--grace", "10s"}
+
+	// Every fetch waits at the gate: the first worker is surely mid-job when killed.
+	srv.closeGate()
+	a := startWorker(t, dir, "a", args...)
+	eventually(t, 60*time.Second, "the first worker holds two digests", func() bool { return srv.total() >= 2 },
+		func() string { return tail(a.log, 20) })
+	a.kill(t)
+	srv.openGate()
+	require.Empty(t, deliveredFiles(t, out), "nothing was delivered before the kill")
+
+	b := startWorker(t, dir, "b", args...)
+	db := filepath.Join(dir, "digests.db")
+	runsDone := func() int {
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			return 0
+		}
+		defer st.Close()
+		runs, _ := st.Runs(context.Background(), "", 0)
+		return len(runs)
+	}
+	eventually(t, 150*time.Second, "every digest recorded and delivered", func() bool {
+		return runsDone() >= len(topics) && len(deliveredFiles(t, out)) >= len(topics)
+	}, func() string { return tail(b.log, 30) })
+	// Nothing more may come: the rescued jobs must not run a second time.
+	time.Sleep(2 * time.Second)
+	assert.Equal(t, 0, b.stop(t, 60*time.Second), "SIGTERM: exit 0; log:\n%s", tail(b.log, 20))
+
+	st, err := store.Open(context.Background(), db)
+	require.NoError(t, err)
+	defer st.Close()
+	for _, tp := range topics {
+		runs, err := st.Runs(context.Background(), tp, 0)
+		require.NoError(t, err)
+		assert.Len(t, runs, 1, "topic %q digested exactly once", tp)
+	}
+	files := deliveredFiles(t, out)
+	assert.Len(t, files, len(topics), "one delivered file per digest: %v", files)
+
+	stdout, stderr, code := research(t, dir, "jobs", "--config", cfg, "--all", "-f", "json")
+	require.Equal(t, 0, code, stderr)
+	var jl jobsOutput
+	require.NoError(t, json.Unmarshal([]byte(stdout), &jl), stdout)
+	digests, rescued, schedules := map[string]int{}, 0, 0
+	for _, j := range jl.Jobs {
+		switch j.Kind {
+		case "research_digest":
+			assert.Equal(t, "completed", j.State, "%+v", j)
+			digests[j.Digest]++
+			if j.Attempt > 1 {
+				rescued++
+			}
+		case "research_schedule":
+			schedules++
+		case "research_delivery":
+			assert.Equal(t, "completed", j.State, "%+v", j)
+		}
+	}
+	assert.Len(t, digests, len(topics))
+	for d, n := range digests {
+		assert.Equal(t, 1, n, "one job for digest %s", d)
+	}
+	assert.GreaterOrEqual(t, rescued, 1, "the killed worker's jobs were rescued and ran again")
+	assert.Equal(t, 1, schedules, "the schedule fired once for its period, although both workers ran it on start")
+
+	fired := 0
+	for _, w := range []string{a.log, b.log} {
+		for _, l := range logLines(t, w, "schedule fired") {
+			fired += int(l["digests"].(float64))
+		}
+	}
+	assert.Equal(t, len(topics), fired, "the digests of the period were inserted once")
+	assert.NotEmpty(t, logLines(t, b.log, "worker stopped"))
+	t.Logf("%d digests, %d rescued after the kill\n%s", len(digests), rescued, tail(b.log, 12))
+	_ = fmt.Sprint()
+}
