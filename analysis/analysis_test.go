@@ -163,7 +163,7 @@ func TestNoKeyphrasesAskedFor(t *testing.T) {
 
 func TestSelectPhrasesDeduplicates(t *testing.T) {
 	mk := func(score float64, terms ...uint32) phrase {
-		p := phrase{score: score, n: len(terms)}
+		p := phrase{score: score, n: int8(len(terms))}
 		copy(p.terms[:], terms)
 		p.hash = hashTerms(terms)
 		sorted := append([]uint32(nil), terms...)

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/research-cli/research/analysis/text"
 	"github.com/research-cli/research/models"
 )
 
@@ -159,76 +158,4 @@ func rank(c *corpus, ce *centroid, req *models.AnalysisRequest, explain bool) ([
 		return strings.Compare(arts[a].ID, arts[b].ID)
 	})
 	return q, scores, expl, order
-}
-
-// keyphrases returns each article's keyphrases (indexed like the articles)
-// and the set's, weighted by the articles' relevance.
-func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet int) ([][]string, []models.Keyword) {
-	n := len(c.docs)
-	if perArticle == 0 && forSet == 0 {
-		artKeys := make([][]string, n)
-		for i := range artKeys {
-			artKeys[i] = []string{}
-		}
-		return artKeys, []models.Keyword{}
-	}
-	wordIDF := make([]float64, len(c.vocab))
-	for t, df := range c.df {
-		if df > 0 {
-			wordIDF[t] = termIDF(n, df)
-		}
-	}
-	keep := max(perArticle, setKeep)
-	picked := make([][]phrase, n)
-	shown := make([][]string, n)
-	workers := numWorkers(n)
-	idxs := make([]map[uint64]int, workers)
-	bufs := make([][]phrase, workers)
-	floats := make([][]float64, workers)
-	tops := make([][]phrase, workers)
-	// wordScores[w][term] is the TF-IDF of term in the article worker w is on;
-	// dense, filled and cleared per article, so scoring needs no lookups.
-	wordScores := make([][]float64, workers)
-	ans := make([]*text.Analyzer, workers)
-	for w := range workers {
-		idxs[w] = make(map[uint64]int, 1024)
-		ans[w] = text.NewAnalyzer()
-		wordScores[w] = make([]float64, len(c.vocab))
-	}
-	parallel(n, func(w, i int) {
-		d := &c.docs[i]
-		cands := candidates(d, idxs[w], bufs[w][:0])
-		bufs[w] = cands
-		// De-duplication drops some of the best; score a margin beyond keep,
-		// and everything if that was not enough.
-		ws := wordScores[w]
-		for k, t := range d.terms {
-			ws[t] = float64(d.counts[k]) * wordIDF[t]
-		}
-		var top []phrase
-		top, floats[w] = topPhrases(ws, cands, capMul(3, keep, len(cands)), floats[w], tops[w])
-		tops[w] = top
-		for _, t := range d.terms {
-			ws[t] = 0
-		}
-		for k := range top {
-			top[k].setKey = setKey(d, &top[k])
-		}
-		sel := selectPhrases(top, keep)
-		picked[i] = sel
-		strs := make([]string, len(sel))
-		for k := range sel {
-			strs[k] = displayPhrase(ans[w], d, &sel[k])
-		}
-		shown[i] = strs
-	})
-	artKeys := make([][]string, n)
-	for i := range n {
-		artKeys[i] = slices.Clip(shown[i][:min(perArticle, len(shown[i]))])
-	}
-	if forSet == 0 {
-		return artKeys, []models.Keyword{}
-	}
-
-	return artKeys, setKeyphrases(c, rel, order, dupOf, picked, forSet)
 }

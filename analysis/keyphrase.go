@@ -5,14 +5,19 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/research-cli/research/analysis/background"
 	"github.com/research-cli/research/analysis/text"
+	"github.com/research-cli/research/models"
 )
 
-// Keyphrase candidates are maximal runs of content words inside one clause,
-// less the trailing words that cannot head a noun phrase, if 1 to
-// maxPhraseLen words remain: no stop word or number anywhere, no one-letter
-// word at an edge, and in English no adverb anywhere and a plausible head
-// noun at the end.
+// Keyphrase candidates are noun phrases: maximal runs of words that can stand
+// in one, inside one clause, less the leading words that cannot start one and
+// the trailing words that cannot head one, if 1 to maxPhraseLen words remain.
+// No stop word or number anywhere and no one-letter word at an edge; in
+// English, what a word can be comes from how a part-of-speech tagger tagged
+// it in public text (analysis/background): no adverb, finite verb, pronoun or
+// number word anywhere, no verb form first, and a word that is a noun at
+// least a quarter of the time last.
 const (
 	maxPhraseLen = 4
 	// maxWordBytes is the longest word a keyphrase may hold; longer ones are
@@ -29,14 +34,6 @@ var (
 	posScale   = 20.0 // tokens
 	lenPrior   = [maxPhraseLen + 1]float64{0, 0.8, 1.4, 1.5, 1.3}
 )
-
-// extends reports whether a neighbouring token could continue a phrase.
-func extends(t text.Token, src string, english bool) bool {
-	if t.Flags&(text.FlagStop|text.FlagNumeric) != 0 || t.Len > maxWordBytes {
-		return false
-	}
-	return !english || !isAdverb(t.Surface(src))
-}
 
 // adverbExceptions are nouns that end like adverbs.
 var adverbExceptions = map[string]bool{"family": true, "supply": true, "assembly": true, "anomaly": true,
@@ -135,12 +132,14 @@ type phrase struct {
 	hash    uint64
 	setKey  uint64 // hash of the sorted distinct stems, for de-duplication
 	terms   [maxPhraseLen]uint32
-	n       int
-	tf      int
-	first   int // position of the first occurrence, counted in words from the title's start
-	field   int // where the first occurrence is, for display
-	tok     int
+	kinds   [maxPhraseLen]uint8 // each word's kind (kindBreak, …)
+	joined  uint8               // bit k: word k is hyphenated to the word before it (in the text, even before the phrase)
+	n       int8
+	field   int8 // where the first occurrence is, for display
 	inTitle bool
+	tf      int32
+	first   int32 // position of the first occurrence, counted in words from the title's start
+	tok     int32
 	score   float64
 }
 
@@ -167,53 +166,212 @@ func hashTerms(ts []uint32) uint64 {
 	return h
 }
 
+// Word kinds: what a token can be in a keyphrase, from its flags and, in
+// English, from the background tagger statistics (or, for a word the
+// background text does not have, from its ending).
+const (
+	kindBreak     uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
+	kindNoHead                      // never last: rarely a noun (adjectives, participles, verbs)
+	kindNoStart                     // never first: a verb form that is rarely a noun or an adjective ("proposed")
+	kindPlural                      // a plural noun or a verb in the third person: the phrase ends after it
+	kindGeneric                     // too general to be a keyphrase alone ("paper", "results")
+	kindShort                       // one letter: never at an edge
+	kindVerbish                     // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
+	kindCommonAdj                   // an adjective common in general English ("large", "crucial"): never first
+)
+
+// closedBreak are English words that are never part of a keyphrase although
+// the tagger calls them nouns or adjectives: cardinal number words and
+// indefinite pronouns ("eleven open models", "nothing else").
+var closedBreak = map[string]bool{}
+
+// noStartWords are English modifiers that judge or count rather than
+// classify, so they never start a keyphrase: ordinals ("third failure") and
+// evaluative adjectives ("the right tokens").
+var noStartWords = map[string]bool{}
+
+// determiners follow a verb, not a noun phrase's head: in "the LLM forgets
+// the middle" or "attention change that arithmetic" the word before one is
+// a verb when it can be.
+var determiners = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`first second third fourth fifth sixth seventh eighth ninth tenth
+		right wrong good bad best worst better worse great nice proper`) {
+		noStartWords[w] = true
+	}
+	for _, w := range strings.Fields(`the a an this that these those its their his her our your my some any no
+		each every all most more less many much several both either neither such another what which whose
+		it them us him`) {
+		determiners[w] = true
+	}
+	for _, w := range strings.Fields(`one two three four five six seven eight nine ten eleven twelve thirteen
+		fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+		ninety hundred hundreds thousand thousands million millions billion billions trillion dozen dozens
+		ones nothing something anything everything nobody somebody anybody everybody someone anyone everyone
+		none whatever whichever whoever`) {
+		closedBreak[w] = true
+	}
+}
+
+// englishKind is the kind of an English word (lw: folded; stem: its stem).
+func englishKind(lw, stem string) uint8 {
+	var k uint8
+	if closedBreak[lw] {
+		return kindBreak
+	}
+	if s, ok := background.WordShares(lw); ok {
+		n, j, v := s.Get(background.Noun), s.Get(background.Adjective), s.Get(background.Verb)
+		p, g, r := s.Get(background.Participle), s.Get(background.Gerund), s.Get(background.Adverb)
+		c, o := s.Get(background.Number), s.Get(background.Other)
+		if r >= 12 || o >= 12 || c >= 12 || (v >= 11 && n+j+g <= 4) || (r >= 6 && n < 8 && isAdverb(lw)) {
+			k |= kindBreak
+		}
+		if v >= 3 || g >= 8 || (v >= 1 && pluralLike(lw)) {
+			k |= kindVerbish
+		}
+		if n+g < 4 {
+			k |= kindNoHead
+		}
+		if v+p >= 12 && n+j < 4 {
+			k |= kindNoStart
+		}
+
+	} else {
+		if isAdverb(lw) {
+			k |= kindBreak
+		}
+		if !headNoun(lw) || strings.HasSuffix(lw, "fold") { // "sixfold"
+			k |= kindNoHead
+		}
+		if pluralLike(lw) || strings.HasSuffix(lw, "ing") {
+			k |= kindVerbish
+		}
+	}
+	if noStartWords[lw] {
+		k |= kindNoStart
+	}
+	if pluralLike(lw) {
+		k |= kindPlural
+	}
+	if genericNouns[lw] {
+		k |= kindGeneric
+	}
+	return k
+}
+
+// kindCache classifies tokens for one worker. Classifying a word costs a fold
+// and a search of the background table, so the kind is cached per term id
+// (with a hash of the surface form it was computed for: "learning" and
+// "learn" share a stem, not a kind), then per surface form.
+type kindCache struct {
+	an    *text.Analyzer
+	vocab []string
+	sig   []uint64 // sig[term]: 64-bit hash of the surface form kind[term] is for, 0 when none
+	kind  []uint8
+	memo  map[string]uint8
+}
+
+func newKindCache(vocab []string) *kindCache {
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, sig: make([]uint64, len(vocab)), kind: make([]uint8, len(vocab)), memo: make(map[string]uint8, 1024)}
+}
+
+// of returns the kind of token t of text src.
+func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
+	if t.Flags&(text.FlagStop|text.FlagNumeric) != 0 || t.Len > maxWordBytes {
+		return kindBreak
+	}
+	var short uint8
+	if t.Len < 2 {
+		short = kindShort
+	}
+	if !english {
+		return short
+	}
+	w := t.Surface(src)
+	h := uint64(0xcbf29ce484222325)
+	for i := 0; i < len(w); i++ {
+		h = (h ^ uint64(w[i])) * 0x100000001b3
+	}
+	h |= 1
+	if int(t.Term) < len(kc.sig) && kc.sig[t.Term] == h {
+		return kc.kind[t.Term] | short
+	}
+	k, ok := kc.memo[w]
+	if !ok {
+		stem := ""
+		if int(t.Term) < len(kc.vocab) {
+			stem = kc.vocab[t.Term]
+		}
+		k = englishKind(kc.an.Fold(w), stem)
+		kc.memo[w] = k // w is in the article's text, which outlives the analysis
+	}
+	if int(t.Term) < len(kc.sig) {
+		kc.sig[t.Term], kc.kind[t.Term] = h, k
+	}
+	return k | short
+}
+
 // candidates appends the phrase candidates of d to out, merged by term
-// sequence, in order of first occurrence. idx is scratch space reused
-// between calls.
-func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
+// sequence, in order of first occurrence. idx and ks are scratch space
+// reused between calls; the kinds computed are returned for reuse.
+func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phrase) ([]phrase, []uint8) {
 	clear(idx)
 	pos := 0
+	english := d.lang == text.English
 	for f := range numFields {
 		toks := d.toks[f]
 		src := d.text[f]
-		english := d.lang == text.English
+		ks = ks[:0]
 		for i := range toks {
-			start := toks[i]
-			if start.Flags&(text.FlagStop|text.FlagNumeric) != 0 || start.Len < 2 || start.Len > maxWordBytes {
+			ks = append(ks, kc.of(toks[i], src, english))
+		}
+		for i := 0; i < len(toks); {
+			if ks[i]&kindBreak != 0 {
+				i++
 				continue
 			}
-			if english && isAdverb(start.Surface(src)) {
-				continue
-			}
-			// Only maximal runs of content words are candidates: a rough noun
-			// phrase chunker without a tagger. (Scoring sub-phrases too, even
-			// weighted down, was no better on Inspec and cost a third of the time.)
-			if i > 0 && !start.Is(text.FlagBreak) && extends(toks[i-1], src, english) && !(english && pluralLike(toks[i-1].Surface(src))) {
-				continue // not the start of a run
-			}
+			// A maximal run: a clause break, a word that cannot be in a
+			// noun phrase, or a plural-looking word before ends it (noun
+			// compounds take singular modifiers: in "feed forward layers
+			// cost" or "benchmarks reward models" the next word is most
+			// likely a verb).
 			end := i + 1
-			for end < len(toks) && !toks[end].Is(text.FlagBreak) && extends(toks[end], src, english) && !(english && pluralLike(toks[end-1].Surface(src))) {
+			for end < len(toks) && !toks[end].Is(text.FlagBreak) && ks[end]&kindBreak == 0 && ks[end-1]&kindPlural == 0 {
 				end++
 			}
-			// A noun phrase ends with its head noun: drop trailing words that
-			// cannot be one ("the control system described" gives "control
-			// system"), the (ADJ|NOUN)* NOUN pattern of the Inspec literature.
-			for end > i && (toks[end-1].Len < 2 || (english && !headNoun(toks[end-1].Surface(src)))) {
-				end--
+			a, b := i, end
+			i = end
+			// A word that can be a verb, after the run's first word and
+			// before a determiner, is one; so is a lone -ing word there
+			// ("evicting the right tokens").
+			if (b-a >= 2 || strings.HasSuffix(toks[b-1].Surface(src), "ing")) && ks[b-1]&kindVerbish != 0 && b < len(toks) && !toks[b].Is(text.FlagBreak) &&
+				toks[b].Is(text.FlagStop) && determiners[strings.ToLower(toks[b].Surface(src))] {
+				b--
 			}
-			l := end - i
+			// A noun phrase ends with its head noun ("the control system
+			// described" gives "control system", the (ADJ|NOUN)* NOUN
+			// pattern) and does not start with a verb form.
+			for b > a && ks[b-1]&(kindNoHead|kindShort) != 0 {
+				b--
+			}
+			for a < b && ks[a]&(kindNoStart|kindShort) != 0 {
+				a++
+			}
+			l := b - a
 			// Runs longer than maxPhraseLen are lists or garbled text; their
 			// trailing words as a phrase scored worse on both Inspec folds.
-			if l == 0 || l > maxPhraseLen {
-				continue
-			}
-			if l == 1 && english && genericNouns[strings.ToLower(toks[i].Surface(src))] {
+			if l == 0 || l > maxPhraseLen || (l == 1 && ks[a]&kindGeneric != 0) {
 				continue
 			}
 			var p phrase
-			p.n = l
+			p.n = int8(l)
 			for k := range l {
-				p.terms[k] = toks[i+k].Term
+				p.terms[k] = toks[a+k].Term
+				p.kinds[k] = ks[a+k]
+				if off := toks[a+k].Off; off > 0 && src[off-1] == '-' {
+					p.joined |= 1 << k
+				}
 			}
 			p.hash = hashTerms(p.seq())
 			if k, ok := idx[p.hash]; ok {
@@ -224,15 +382,15 @@ func candidates(d *doc, idx map[uint64]int, out []phrase) []phrase {
 				continue
 			}
 			p.tf = 1
-			p.first = pos + i
-			p.field, p.tok = f, i
+			p.first = int32(pos + a)
+			p.field, p.tok = int8(f), int32(a)
 			p.inTitle = f == fieldTitle
 			idx[p.hash] = len(out)
 			out = append(out, p)
 		}
 		pos += len(toks)
 	}
-	return out
+	return out, ks
 }
 
 // score is a candidate's score: the sum of its words' TF-IDF in the article
@@ -323,16 +481,16 @@ func byScore(a, b phrase) int {
 		return 1
 	}
 	if a.first != b.first {
-		return a.first - b.first
+		return int(a.first - b.first)
 	}
-	return a.n - b.n
+	return int(a.n - b.n)
 }
 
 // setKey is the hash of the sorted distinct non-stop stems of a phrase.
 func setKey(d *doc, p *phrase) uint64 {
 	var ts [maxPhraseLen]uint32
 	m := 0
-	toks := d.toks[p.field][p.tok : p.tok+p.n]
+	toks := d.toks[p.field][p.tok : p.tok+int32(p.n)]
 	for _, t := range toks {
 		if !t.Is(text.FlagStop) {
 			ts[m] = t.Term
@@ -400,10 +558,111 @@ func distinctTerms(p *phrase) int {
 // displayPhrase is the folded surface form of a phrase's first occurrence,
 // words joined by single spaces.
 func displayPhrase(an *text.Analyzer, d *doc, p *phrase) string {
-	toks := d.toks[p.field][p.tok : p.tok+p.n]
+	toks := d.toks[p.field][p.tok : p.tok+int32(p.n)]
 	parts := make([]string, len(toks))
 	for k, t := range toks {
 		parts[k] = an.Fold(t.Surface(d.text[p.field]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// The background document frequencies (analysis/background) are a prior
+// worth bgWeight documents in a request of one article, fading out linearly
+// until bgFade articles, where the request's own frequencies are evidence
+// enough (and the table is not read at all). A word's idf is then
+// ln((n + w + 1) / (df + w·p)), p its share of background documents: the
+// request's own idf when w is 0.
+var (
+	bgWeight = 20.0
+	bgFade   = 1000.0
+)
+
+// keyIDF returns each term's idf for keyphrase scoring.
+func keyIDF(c *corpus) []float64 {
+	n := len(c.docs)
+	idf := make([]float64, len(c.vocab))
+	w := bgWeight * max(0, 1-float64(n)/bgFade)
+	bgDocs := float64(background.Docs())
+	if bgDocs == 0 {
+		w = 0
+	}
+	for t, df := range c.df {
+		if df <= 0 {
+			continue
+		}
+		if w == 0 {
+			idf[t] = termIDF(n, df)
+			continue
+		}
+		p := (float64(background.DocFreq(c.vocab[t])) + 0.5) / (bgDocs + 1)
+		idf[t] = math.Log((float64(n) + w + 1) / (float64(df) + w*p))
+	}
+	return idf
+}
+
+// keyphrases returns each article's keyphrases (indexed like the articles)
+// and the set's, weighted by the articles' relevance.
+func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet int) ([][]string, []models.Keyword) {
+	n := len(c.docs)
+	if perArticle == 0 && forSet == 0 {
+		artKeys := make([][]string, n)
+		for i := range artKeys {
+			artKeys[i] = []string{}
+		}
+		return artKeys, []models.Keyword{}
+	}
+	wordIDF := keyIDF(c)
+	keep := max(perArticle, setKeep)
+	picked := make([][]phrase, n)
+	shown := make([][]string, n)
+	workers := numWorkers(n)
+	idxs := make([]map[uint64]int, workers)
+	bufs := make([][]phrase, workers)
+	floats := make([][]float64, workers)
+	tops := make([][]phrase, workers)
+	kinds := make([][]uint8, workers)
+	kcs := make([]*kindCache, workers)
+	// wordScores[w][term] is the TF-IDF of term in the article worker w is on;
+	// dense, filled and cleared per article, so scoring needs no lookups.
+	wordScores := make([][]float64, workers)
+	for w := range workers {
+		idxs[w] = make(map[uint64]int, 1024)
+		kcs[w] = newKindCache(c.vocab)
+		wordScores[w] = make([]float64, len(c.vocab))
+	}
+	parallel(n, func(w, i int) {
+		d := &c.docs[i]
+		cands, ks := candidates(d, kcs[w], idxs[w], kinds[w], bufs[w][:0])
+		bufs[w], kinds[w] = cands, ks
+		// De-duplication drops some of the best; score a margin beyond keep,
+		// and everything if that was not enough.
+		ws := wordScores[w]
+		for k, t := range d.terms {
+			ws[t] = float64(d.counts[k]) * wordIDF[t]
+		}
+		var top []phrase
+		top, floats[w] = topPhrases(ws, cands, capMul(3, keep, len(cands)), floats[w], tops[w])
+		tops[w] = top
+		for _, t := range d.terms {
+			ws[t] = 0
+		}
+		for k := range top {
+			top[k].setKey = setKey(d, &top[k])
+		}
+		sel := selectPhrases(top, keep)
+		picked[i] = sel
+		strs := make([]string, len(sel))
+		for k := range sel {
+			strs[k] = displayPhrase(kcs[w].an, d, &sel[k])
+		}
+		shown[i] = strs
+	})
+	artKeys := make([][]string, n)
+	for i := range n {
+		artKeys[i] = slices.Clip(shown[i][:min(perArticle, len(shown[i]))])
+	}
+	if forSet == 0 {
+		return artKeys, []models.Keyword{}
+	}
+	return artKeys, setKeyphrases(c, rel, order, dupOf, picked, forSet)
 }

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 
@@ -25,10 +26,71 @@ const (
 	// keyphrases.
 	setOccurs = 0.5
 	setKeyed  = 0.5
-	// setSingle multiplies the score of a phrase only one article carries:
-	// a title copied into the set's list says nothing about the set.
+	// setSingle multiplies the score of a phrase only one article carries
+	// when that article is a small share of the set's weight.
 	setSingle = 0.2
+	// setSubStrength is a sub-phrase's strength against its keyphrase's.
+	setSubStrength = 0.5
 )
+
+// setWeight is an article's weight in the set's keyphrases: its relevance
+// squared.
+func setWeight(rel float64) float64 { return rel * rel }
+
+// subRef is a candidate of the set from one article: its hash, its strength
+// there and where it is (words a to b of the article's keyphrase j).
+type subRef struct {
+	hash     uint64
+	strength float64
+	j        uint16
+	a, b     uint8
+}
+
+// setAcc accumulates a candidate's weight over the articles; the phrase is
+// rebuilt from its first article's keyphrase only if it enters the pool.
+type setAcc struct {
+	keyed, score float64
+	doc          int32
+	j            uint16
+	a, b         uint8
+}
+
+// topByScore returns the indexes of the k best candidates, best first, ties
+// by index: a quickselect for the cut, then a sort of what is above it.
+func topByScore(cands []setAcc, k int) []int {
+	if k <= 0 {
+		return nil
+	}
+	scores := make([]float64, len(cands))
+	for j := range cands {
+		scores[j] = cands[j].score
+	}
+	cut := math.Inf(-1)
+	if len(cands) > k {
+		cut = kthLargest(scores, k)
+	}
+	pool := make([]int, 0, k)
+	for j := range cands {
+		if cands[j].score > cut {
+			pool = append(pool, j)
+		}
+	}
+	for j := range cands { // ties at the cut, by index, until k
+		if len(pool) >= k {
+			break
+		}
+		if cands[j].score == cut {
+			pool = append(pool, j)
+		}
+	}
+	slices.SortFunc(pool, func(a, b int) int {
+		if c := cmp.Compare(cands[b].score, cands[a].score); c != 0 {
+			return c
+		}
+		return a - b
+	})
+	return pool
+}
 
 // setLenPrior favours two- and three-word phrases: single words are too
 // vague ("attention", "tokens") and four-word ones are usually one
@@ -39,97 +101,136 @@ var setLenPrior = [maxPhraseLen + 1]float64{0, 0.3, 1, 0.85, 0.5}
 type setCand struct {
 	p       phrase
 	doc     int     // the best-ranked article it came from, for display
-	keyed   float64 // summed relevance of the articles with it among their keyphrases
-	lastDoc int     // the last article that added to keyed, so each adds once
+	keyed   float64 // summed weight × strength of the articles with it among their keyphrases
 	score   float64
 	display string
 }
 
-// subPhrase returns the sub-phrase p[a:b] of a keyphrase of d, and whether it
-// could be a keyphrase itself: no number or one-letter word at an edge, a
-// plausible head noun at the end, not a generic noun alone, no word twice.
-func subPhrase(d *doc, p *phrase, a, b int) (phrase, bool) {
-	toks := d.toks[p.field][p.tok+a : p.tok+b]
-	src := d.text[p.field]
-	english := d.lang == text.English
-	first, last := toks[0], toks[len(toks)-1]
-	for _, t := range []text.Token{first, last} {
-		if t.Is(text.FlagNumeric) || t.Len < 2 {
-			return phrase{}, false
-		}
+// subPhrase returns the sub-phrase p[a:b] of a keyphrase, and whether it
+// could be a keyphrase itself: no one-letter word at an edge, a word that can
+// start a noun phrase first and one that can head it last, not a generic
+// noun alone, no word twice, no hyphenated compound split. (Numbers never
+// get into a keyphrase.)
+func subPhrase(p *phrase, a, b int) (phrase, bool) {
+	if p.kinds[a]&(kindShort|kindNoStart) != 0 || p.kinds[b-1]&(kindShort|kindNoHead) != 0 ||
+		(b-a == 1 && p.kinds[a]&kindGeneric != 0) {
+		return phrase{}, false
 	}
-	if english {
-		lw := last.Surface(src)
-		if !headNoun(lw) || (len(toks) == 1 && genericNouns[strings.ToLower(lw)]) {
-			return phrase{}, false
-		}
+	// A hyphenated compound is not split: "100k-token documents" has no
+	// sub-phrase "token documents".
+	if p.joined&(1<<a) != 0 || (b < int(p.n) && p.joined&(1<<b) != 0) {
+		return phrase{}, false
 	}
 	for k := a + 1; k < b; k++ {
 		if slices.Contains(p.terms[a:k], p.terms[k]) {
 			return phrase{}, false // "very very", "lozeta lozeta": a stutter, not a phrase
 		}
 	}
-	s := phrase{n: b - a, field: p.field, tok: p.tok + a, inTitle: p.inTitle}
+	s := phrase{n: int8(b - a), field: p.field, tok: p.tok + int32(a), inTitle: p.inTitle}
 	copy(s.terms[:], p.terms[a:b])
+	copy(s.kinds[:], p.kinds[a:b])
 	s.hash = hashTerms(s.seq())
 	return s, true
 }
 
 // setKeyphrases scores the set's keyphrases. Candidates are the articles'
-// own keyphrases and their sub-phrases of up to setSubLen words; a candidate
-// scores the relevance of the articles that contain it (setOccurs) plus that
-// of the articles that have it among their keyphrases (setKeyed), times the
-// length prior, times setSingle when only one article carries it.
-// Duplicates are left out so a story copied ten times does not count ten
-// times.
+// own keyphrases and their sub-phrases of up to setSubLen words. An article
+// weighs its relevance squared (setWeight), so one strongly relevant article
+// outweighs a bulk of marginal ones. A candidate scores the weight of the
+// articles that contain it (setOccurs) plus that of the articles that have
+// it among their keyphrases, each times the phrase's strength there: its
+// score over the article's best, halved for a sub-phrase (setKeyed); times
+// the length prior; times a factor between setSingle and 1 when only one
+// article carries it, by that article's share of the set's weight (a title
+// copied into the list of a set of equals says nothing about the set; the
+// one article that matters speaks for it). Duplicates are left out so a
+// story copied ten times does not count ten times.
 func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phrase, forSet int) []models.Keyword {
-	byHash := map[uint64]int{}
-	var cands []setCand
+	weight := make([]float64, len(rel))
+	totalWeight := 0.0
+	var docs []int // the relevant non-duplicate articles, best first
 	for _, i := range order {
 		if rel[i] == 0 || dupOf[i] >= 0 {
 			continue
 		}
-		d := &c.docs[i]
-		for k := range picked[i] {
-			p := &picked[i][k]
-			for a := range p.n {
-				for b := a + 1; b <= min(p.n, a+setSubLen) || b == p.n; b++ {
-					s, ok := subPhrase(d, p, a, b)
+		weight[i] = setWeight(rel[i])
+		totalWeight += weight[i]
+		docs = append(docs, i)
+	}
+	// Each article's candidates and their strength there, in parallel; the
+	// merge below follows the ranking, so the result does not depend on
+	// scheduling.
+	subs := make([][]subRef, len(docs))
+	parallel(len(docs), func(_, k int) {
+		i := docs[k]
+		var out []subRef
+		best := 0.0
+		if len(picked[i]) > 0 {
+			best = picked[i][0].score
+		}
+		for j := range picked[i] {
+			p := &picked[i][j]
+			strength := 1.0
+			if best > 0 {
+				strength = p.score / best
+			}
+			n := int(p.n)
+			for a := range n {
+				for b := a + 1; b <= min(n, a+setSubLen) || b == n; b++ {
+					s, ok := subPhrase(p, a, b)
 					if !ok {
 						continue
 					}
-					j, seen := byHash[s.hash]
-					if !seen {
-						j = len(cands)
-						byHash[s.hash] = j
-						cands = append(cands, setCand{p: s, doc: i, lastDoc: -1})
+					st := strength
+					if b-a != n {
+						st *= setSubStrength
 					}
-					if cands[j].lastDoc != i {
-						cands[j].keyed += rel[i]
-						cands[j].lastDoc = i
+					if at := slices.IndexFunc(out, func(o subRef) bool { return o.hash == s.hash }); at >= 0 {
+						out[at].strength = max(out[at].strength, st)
+						continue
 					}
+					out = append(out, subRef{hash: s.hash, strength: st, j: uint16(j), a: uint8(a), b: uint8(b)})
 				}
 			}
 		}
+		subs[k] = slices.Clip(out)
+	})
+	byHash := map[uint64]int32{}
+	var accs []setAcc
+	for k, i := range docs {
+		for _, r := range subs[k] {
+			j, seen := byHash[r.hash]
+			if !seen {
+				j = int32(len(accs))
+				byHash[r.hash] = j
+				accs = append(accs, setAcc{doc: int32(i), j: r.j, a: r.a, b: r.b})
+			}
+			accs[j].keyed += weight[i] * r.strength
+		}
+		subs[k] = nil
 	}
 	// Only the best by the keyphrase lists alone are counted in every
 	// article; counting is the costly step. Ties by first appearance, which
 	// follows the ranking.
-	pool := make([]int, len(cands))
-	for k := range pool {
-		pool[k] = k
-		cands[k].score = cands[k].keyed * setLenPrior[cands[k].p.n]
+	for k := range accs {
+		accs[k].score = accs[k].keyed * setLenPrior[accs[k].b-accs[k].a]
 	}
-	slices.SortStableFunc(pool, func(a, b int) int { return cmp.Compare(cands[b].score, cands[a].score) })
-	pool = pool[:capMul(setPool, forSet, len(pool))]
+	top := topByScore(accs, capMul(setPool, forSet, len(accs)))
+	pool := make([]setCand, len(top))
+	for k, t := range top {
+		acc := &accs[t]
+		sp, _ := subPhrase(&picked[acc.doc][acc.j], int(acc.a), int(acc.b))
+		pool[k] = setCand{p: sp, doc: int(acc.doc), keyed: acc.keyed}
+	}
 	ps := make([]phrase, len(pool))
-	for k, j := range pool {
-		ps[k] = cands[j].p
+	for k := range pool {
+		ps[k] = pool[k].p
 	}
 	has := articlesWith(c, ps)
 	occurs := make([]float64, len(ps))
 	carriers := make([]int, len(ps)) // non-duplicate articles with the phrase
 	counts := make([]int, len(ps))   // all articles with the phrase, for the report
+	lastCarrier := make([]int, len(ps))
 	// forms counts each phrase's surface forms; shown is the most common,
 	// ties by the best-ranked article.
 	type form struct {
@@ -151,8 +252,9 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 			if dupOf[i] >= 0 {
 				continue
 			}
-			occurs[k] += rel[i]
+			occurs[k] += weight[i]
 			carriers[k]++
+			lastCarrier[k] = i
 			fm := forms[k][o.surface]
 			if fm == nil {
 				fm = &form{doc: i, at: o}
@@ -166,18 +268,22 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	}
 	an := text.NewAnalyzer()
 	sorted := make([]setCand, len(pool))
-	for k, j := range pool {
-		sc := cands[j]
+	for k := range pool {
+		sc := pool[k]
 		sc.score = (setOccurs*occurs[k] + setKeyed*sc.keyed) * setLenPrior[sc.p.n]
 		if carriers[k] < 2 {
-			sc.score *= setSingle
+			share := 1.0
+			if carriers[k] == 1 && totalWeight > 0 {
+				share = weight[lastCarrier[k]] / totalWeight
+			}
+			sc.score *= setSingle + (1-setSingle)*share
 		}
 		if f := shown[k]; f != nil {
-			sc.doc, sc.p.field, sc.p.tok = f.doc, int(f.at.field), int(f.at.tok)
+			sc.doc, sc.p.field, sc.p.tok = f.doc, f.at.field, f.at.tok
 		}
 		d := &c.docs[sc.doc]
 		sc.p.setKey = setKey(d, &sc.p)
-		sc.p.tf = counts[k] // carried through selection for the report
+		sc.p.tf = int32(counts[k]) // carried through selection for the report
 		sc.display = displayPhrase(an, d, &sc.p)
 		sorted[k] = sc
 	}
@@ -223,7 +329,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		out = append(out, models.Keyword{
 			Phrase:   disp[sel[k].hash],
 			Score:    round4(sel[k].score / best),
-			Articles: sel[k].tf,
+			Articles: int(sel[k].tf),
 		})
 	}
 	return out
@@ -255,15 +361,16 @@ func articlesWith(c *corpus, ps []phrase) [][]occurrence {
 			for t := range toks {
 				for k := head[toks[t].Term]; k >= 0; k = next[k] {
 					p := &ps[k]
-					if h[k].surface != 0 || t+p.n > len(toks) {
+					pn := int(p.n)
+					if h[k].surface != 0 || t+pn > len(toks) {
 						continue
 					}
 					ok := true
-					for j := 1; j < p.n && ok; j++ {
+					for j := 1; j < pn && ok; j++ {
 						ok = toks[t+j].Term == p.terms[j] && !toks[t+j].Is(text.FlagBreak)
 					}
 					if ok {
-						h[k] = occurrence{surface: surfaceHash(d.text[f], toks[t:t+p.n]) | 1, field: int8(f), tok: int32(t)}
+						h[k] = occurrence{surface: surfaceHash(d.text[f], toks[t:t+pn]) | 1, field: int8(f), tok: int32(t)}
 					}
 				}
 			}

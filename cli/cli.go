@@ -255,6 +255,7 @@ Try it offline first:  research demo
 	root.AddCommand(newMisbehave(ios))
 	root.AddCommand(newDigest(ios))
 	root.AddCommand(newWorker(ios), newMigrate(ios), newJobs(ios)) // issue 9: digests as jobs
+	root.AddCommand(newChat(ios), newSessions(ios))                // issue 14: sessions
 
 	markUsage(root)
 	return root

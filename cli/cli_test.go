@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/research-cli/research/cli"
 	"github.com/research-cli/research/fixtureserver"
@@ -189,4 +190,17 @@ func TestDurationFlagsTakeDaysAndWeeks(t *testing.T) {
 	r := research(t, ctx, "digest", "--since", "2x", "--topic", "x")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `"2x" is not a duration`)
+}
+
+// TestMainLeavesNoGoroutines runs whole commands in-process, as tests and
+// embedders do: nothing they start outlives them.
+func TestMainLeavesNoGoroutines(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	dead := writeConfig(t, deadSources)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, args := range [][]string{{"--config", dead, "q"}, {"sources", "check", "--config", dead}, {"config", "show"}, {"--frob"}} {
+		r := research(t, ctx, args...)
+		assert.Equal(t, map[string]int{"--config": 1, "sources": 1, "config": 0, "--frob": 2}[args[0]], r.code, "%v: %s", args, r.stderr)
+	}
 }

@@ -92,6 +92,8 @@ type queryOptions struct {
 	question string
 	noColor  bool
 	explain  bool
+	// session continues (or starts) a session (cli/chat.go).
+	session string
 }
 
 var reportFormats = []string{"text", "json", "markdown", "html"}
@@ -99,10 +101,13 @@ var reportFormats = []string{"text", "json", "markdown", "html"}
 func (o *queryOptions) bind(cmd *cobra.Command, ios IO) {
 	o.bindRun(cmd, ios, runFlagSpec{formats: reportFormats, limit: 15,
 		limitUsage: "articles listed in the text, Markdown and HTML reports (0: all)",
-		timeout:    "`DURATION` limit of the whole fetch stage (default 30s)"})
+		timeout:    "`DURATION` limit of the whole fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.explain, "explain", false, "show how each article's score was made (ranking terms, recency, centrality)")
+	if f.Lookup("session") == nil { // research chat binds its own
+		f.StringVar(&o.session, "session", "", "continue (or start) the session `ID`: a follow-up is researched in its context (see research chat)")
+	}
 }
 
 // load builds the config: defaults < file < environment < flags, validated once.
@@ -154,6 +159,9 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 	cfg, err := o.load(ios)
 	if err != nil {
 		return err
+	}
+	if o.session != "" || cfg.LLM.On() { // sessions and model answers: cli/chat.go
+		return runConversational(ctx, ios, o, cfg, format)
 	}
 	prog := newProgress(ios, o.verbose || o.debug, len(cfg.Sources))
 	p, err := newPipeline(cfg, pipelineOptions{observer: prog, explain: o.explain, logger: warnLogger(ios, o.debug)})

@@ -37,6 +37,10 @@ type Config struct {
 	Analyzer Analyzer        `yaml:"analyzer"`
 	HTTP     HTTP            `yaml:"http"`
 	Digest   Digest          `yaml:"digest"`
+
+	// Sessions and LLM: conversations and model-written answers (config/answer.go).
+	Sessions Sessions `yaml:"sessions,omitempty"`
+	LLM      LLM      `yaml:"llm,omitempty"`
 }
 
 // Digest configures scheduled digests: the topics, and where what was already
@@ -147,6 +151,38 @@ type Limits struct {
 	EnrichPages int `yaml:"enrich_pages"`
 	// PageTimeout is the deadline for fetching full pages.
 	PageTimeout time.Duration `yaml:"page_timeout"`
+
+	// KindTimeouts are the deadlines of the sources of a kind that set no
+	// timeout of their own; a zero one means source_timeout.
+	KindTimeouts KindTimeouts `yaml:"kind_timeouts"`
+}
+
+// KindTimeouts holds a default deadline per kind of source. arXiv's default
+// is long because arXiv stalls a client it throttles for 15–30 s before
+// answering 429 (docs/sources.md).
+type KindTimeouts struct {
+	HackerNews time.Duration `yaml:"hackernews,omitempty"`
+	Wikipedia  time.Duration `yaml:"wikipedia,omitempty"`
+	Arxiv      time.Duration `yaml:"arxiv,omitempty"`
+	Feed       time.Duration `yaml:"feed,omitempty"`
+}
+
+// DefaultArxivTimeout is the arxiv kind's default deadline.
+const DefaultArxivTimeout = 40 * time.Second
+
+// of is the default deadline of kind k, 0 when none is set.
+func (k KindTimeouts) of(kind models.SourceKind) time.Duration {
+	switch kind {
+	case models.KindHackerNews:
+		return k.HackerNews
+	case models.KindWikipedia:
+		return k.Wikipedia
+	case models.KindArxiv:
+		return k.Arxiv
+	case models.KindFeed:
+		return k.Feed
+	}
+	return 0
 }
 
 // Analyzer says where research-analyze is and how it is confined.
@@ -173,6 +209,10 @@ type HTTP struct {
 	// hits, redirects) reach loopback, private and link-local addresses. Off by
 	// default: only the configured sources' own host and port may be private.
 	AllowPrivateLinks bool `yaml:"allow_private_links"`
+	// Contact is put in the User-Agent, as Wikimedia's policy asks: an e-mail
+	// address or URL where the operator can be reached; "" means the project's
+	// URL. Ignored when user_agent is set.
+	Contact string `yaml:"contact,omitempty"`
 }
 
 // Default returns the built-in configuration, pointing at the real public services.
@@ -190,12 +230,13 @@ func Default() *Config {
 			{Name: "arxiv-cs-cl", Kind: models.KindFeed, URL: "https://rss.arxiv.org/rss/cs.CL"},
 		},
 		Limits: Limits{
-			FetchTimeout:  30 * time.Second,
+			FetchTimeout:  45 * time.Second,
 			SourceTimeout: 10 * time.Second,
 			Parallel:      DefaultParallel,
 			MaxResults:    20,
 			EnrichPages:   8,
 			PageTimeout:   10 * time.Second,
+			KindTimeouts:  KindTimeouts{Arxiv: DefaultArxivTimeout},
 		},
 		Analyzer: Analyzer{
 			Timeout:       15 * time.Second,
@@ -484,7 +525,21 @@ func (c *Config) Validate() error {
 		}
 		if s.MaxResults < 0 {
 			add(f+".max_results", "must not be negative")
+		} else if most := models.MaxResultsLimit[s.Kind]; most > 0 && s.MaxResults > most {
+			add(f+".max_results", "%d is more than a %s source allows (at most %d)", s.MaxResults, s.Kind, most)
 		}
+	}
+	for _, k := range []struct {
+		name string
+		d    time.Duration
+	}{{"hackernews", c.Limits.KindTimeouts.HackerNews}, {"wikipedia", c.Limits.KindTimeouts.Wikipedia},
+		{"arxiv", c.Limits.KindTimeouts.Arxiv}, {"feed", c.Limits.KindTimeouts.Feed}} {
+		if k.d < 0 {
+			add("limits.kind_timeouts."+k.name, "must not be negative")
+		}
+	}
+	if strings.ContainsFunc(c.HTTP.Contact, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '(' || r == ')' }) {
+		add("http.contact", "must be an e-mail address or URL without control characters or parentheses")
 	}
 	if c.Limits.FetchTimeout <= 0 {
 		add("limits.fetch_timeout", "must be positive (for example 30s)")
@@ -568,6 +623,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	validateTargets(c.Digest.Targets, add)
+	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -625,11 +681,27 @@ func (c *Config) applyEnv(env Env) error {
 }
 
 // SourceTimeout is the deadline that applies to s.
+// The source's own timeout wins, then its kind's (limits.kind_timeouts), then
+// limits.source_timeout.
 func (c *Config) SourceTimeout(s models.Source) time.Duration {
 	if s.Timeout > 0 {
 		return s.Timeout
 	}
+	if d := c.Limits.KindTimeouts.of(s.Kind); d > 0 {
+		return d
+	}
 	return c.Limits.SourceTimeout
+}
+
+// ResolvedSources are the sources with each one's deadline made explicit
+// (SourceTimeout), as the orchestrator is given them.
+func (c *Config) ResolvedSources() []models.Source {
+	out := make([]models.Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.Timeout = c.SourceTimeout(s)
+		out[i] = s
+	}
+	return out
 }
 
 // Marshal renders the config as YAML, for `research config show` and for saving.

@@ -1,0 +1,53 @@
+package background
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestEmbeddedTable(t *testing.T) {
+	require.Greater(t, Docs(), 10000, "the embedded table loads")
+	for _, tc := range []struct {
+		word string
+		want Class
+	}{
+		{"attention", Noun}, {"system", Noun}, {"reduce", Verb}, {"rather", Adverb}, {"also", Adverb},
+		{"using", Gerund}, {"based", Participle}, {"entire", Adjective},
+	} {
+		t.Run(tc.word, func(t *testing.T) {
+			s, ok := WordShares(tc.word)
+			require.True(t, ok)
+			assert.Equal(t, tc.want, s.Dominant(), "%v", s)
+			total := 0
+			for c := range NumClasses {
+				total += s.Get(c)
+			}
+			assert.InDelta(t, 16, total, 4, "shares are sixteenths")
+		})
+	}
+	_, ok := WordShares("qzxvwtk")
+	assert.False(t, ok, "an unknown word has no shares")
+	assert.Greater(t, DocFreq("system"), DocFreq("attent"), "a common stem is in more documents than a rarer one")
+	assert.Greater(t, DocFreq("attent"), 0)
+	assert.Zero(t, DocFreq("qzxvwtk"))
+}
+
+func TestLoadRejectsCorruptTables(t *testing.T) {
+	for name, b := range map[string][]byte{
+		"empty":     nil,
+		"bad magic": []byte("XXXX000000000000"),
+		"truncated": raw[:len(raw)-3],
+		"huge":      append([]byte("RBG1\x01\x00\x00\x00\xff\xff\xff\x7f\x00\x00\x00\x00"), make([]byte, 8)...),
+	} {
+		t.Run(name, func(t *testing.T) {
+			tb, err := Load(b)
+			require.Error(t, err)
+			assert.Zero(t, tb.Docs())
+			assert.Zero(t, tb.DocFreq("system"))
+			_, ok := tb.WordShares("system")
+			assert.False(t, ok)
+		})
+	}
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/orchestrator"
+	"github.com/research-cli/research/render"
+	"github.com/research-cli/research/session"
+)
+
+// foldedResult has a duplicate and a same-story pair, so that the report's
+// numbers differ from the articles' positions.
+func foldedResult() *models.Result {
+	at := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	var arts []models.Article
+	for i, id := range []string{"a", "b", "c", "d", "e", "f"} {
+		arts = append(arts, models.Article{ID: id, Source: "s", URL: "https://example.org/" + id, Title: "Title " + id, Published: at.Add(time.Duration(-i) * time.Hour)})
+	}
+	return &models.Result{Query: "q", GeneratedAt: at, Articles: arts,
+		Analysis: &models.AnalysisReport{Version: 1,
+			Ranking: []models.RankedArticle{{ID: "a", Score: 6}, {ID: "b", Score: 5, DuplicateOf: "a"}, {ID: "c", Score: 4},
+				{ID: "d", Score: 3}, {ID: "e", Score: 2}, {ID: "f", Score: 1}},
+			Groups:  []models.Group{{Kind: models.GroupDuplicate, IDs: []string{"a", "b"}}, {Kind: models.GroupSameStory, IDs: []string{"c", "e"}}},
+			Summary: []models.SummarySentence{{Text: "A sentence.", ArticleID: "e"}, {Text: "Another.", ArticleID: "f"}},
+		}}
+}
+
+// TestNumbersMatchTheReport: the numbers the model's citations use are the
+// numbers the rendered report shows.
+func TestNumbersMatchTheReport(t *testing.T) {
+	r := foldedResult()
+	items, numberOf := numberArticles(r)
+	var buf bytes.Buffer
+	require.NoError(t, render.Write(&buf, r, render.Options{Format: render.Text, Width: 100, Limit: 15}))
+	out := buf.String()
+	require.Len(t, items, 4, "a duplicate and a same-story article are folded")
+	for _, it := range items {
+		assert.Contains(t, out, fmt.Sprintf("%4d  %s", it.n, it.a.Title))
+	}
+	assert.Equal(t, 1, numberOf["b"], "a duplicate shares its canonical's number")
+	assert.Equal(t, 2, numberOf["e"], "so does another telling of the same story")
+	assert.Contains(t, out, "A sentence. [2]")
+	assert.Contains(t, out, "Another. [4]")
+}
+
+func TestPresentationMarksSeen(t *testing.T) {
+	r := foldedResult()
+	res := &answered{
+		followup:  session.Followup{Question: "and the other one?", Query: "other q"},
+		run:       &orchestrator.Run{Result: *r},
+		seen:      map[string]session.Article{"c": {Turn: 1, N: 3}},
+		sentences: []models.SummarySentence{{Text: "Another.", ArticleID: "f"}},
+	}
+	view := presentation(res, render.Text)
+	var buf bytes.Buffer
+	require.NoError(t, render.Write(&buf, view, render.Options{Format: render.Text, Width: 100, Limit: 15}))
+	out := buf.String()
+	assert.Contains(t, out, "Research: and the other one?")
+	assert.Contains(t, out, "   2  (seen in answer 1) Title c")
+	assert.NotContains(t, out, "https://example.org/c", "a seen article is cut to its title line")
+	assert.Contains(t, out, "https://example.org/d")
+	assert.NotContains(t, out, "A sentence.", "a sentence already given is left out")
+	assert.Equal(t, "q", r.Query, "the result itself is untouched")
+	assert.Equal(t, "https://example.org/c", r.Articles[2].URL)
+}
