@@ -36,8 +36,14 @@ func TestThreeWorkersOnPostgresSurviveTheLeaderKilled(t *testing.T) {
 	srv.delay = 400 * time.Millisecond // digests take a while, so the leader surely holds some when killed
 	cfg := writeConfig(t, dir, url, topics, true)
 
-	_, stderr, code := research(t, dir, "migrate", "--config", cfg, "--database", pgURL)
-	require.Equal(t, 0, code, stderr)
+	// A worker refuses an unmigrated database; migrate is idempotent.
+	_, stderr, code := research(t, dir, "worker", "--config", cfg, "--database", pgURL)
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "research migrate")
+	for range 2 {
+		_, stderr, code = research(t, dir, "migrate", "--config", cfg, "--database", pgURL)
+		require.Equal(t, 0, code, stderr)
+	}
 
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, pgURL)
