@@ -33,7 +33,7 @@ func TestThreeWorkersOnPostgresSurviveTheLeaderKilled(t *testing.T) {
 	const failTopic, hangTopic = "topic 007", "topic 013"
 	srv.failOnce[failTopic] = true
 	srv.hangOnce[hangTopic] = true
-	srv.delay = 400 * time.Millisecond // digests take a while, so the leader surely holds some when killed
+	srv.delay = 600 * time.Millisecond // digests take a while, so the leader surely holds some when killed
 	cfg := writeConfig(t, dir, url, topics, true)
 
 	// A worker refuses an unmigrated database; migrate is idempotent.
@@ -58,7 +58,7 @@ func TestThreeWorkersOnPostgresSurviveTheLeaderKilled(t *testing.T) {
 	}
 
 	args := []string{"--config", cfg, "--database", pgURL, "--digest-workers", "2",
-		"--digest-timeout", "10s", "--delivery-timeout", "10s", "--rescue-after", "12s", "--poll", "200ms", "--grace", "20s"}
+		"--digest-timeout", "8s", "--delivery-timeout", "8s", "--rescue-after", "12s", "--poll", "200ms", "--grace", "20s"}
 	workers := map[string]*worker{}
 	for _, id := range []string{"w1", "w2", "w3"} {
 		workers[id] = startWorker(t, dir, id, args...)
