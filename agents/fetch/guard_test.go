@@ -312,3 +312,28 @@ func FuzzLiteralAddr(f *testing.F) {
 		_ = privateReason(ip)
 	})
 }
+
+// BenchmarkGuard compares a trusted request with a guarded one (a content
+// link, whose host here is declared public) over loopback keep-alive
+// connections, and a guarded request that is refused before any dial.
+func BenchmarkGuard(b *testing.B) {
+	srv := newServer(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	c := newClient(b, Options{MaxRetries: -1, PerHostParallel: 4, blockedAddr: func(ip netip.Addr) string {
+		if ip == netip.MustParseAddr("127.0.0.1") {
+			return ""
+		}
+		return privateReason(ip)
+	}})
+	run := func(b *testing.B, req Request, wantErr bool) {
+		for b.Loop() {
+			_, err := c.Get(context.Background(), req)
+			if (err != nil) != wantErr {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/request")
+	}
+	b.Run("trusted", func(b *testing.B) { run(b, Request{URL: srv.URL + "/a"}, false) })
+	b.Run("guarded", func(b *testing.B) { run(b, Request{URL: srv.URL + "/a", ContentLink: true}, false) })
+	b.Run("refused", func(b *testing.B) { run(b, Request{URL: "http://127.0.0.2:9/secret", ContentLink: true}, true) })
+}
