@@ -346,7 +346,7 @@ func TestTrusts(t *testing.T) {
 	}{
 		{"intranet:80", "http://intranet/a", true},
 		{"intranet:80", "http://INTRANET.:80/a", true},
-		{"intranet:80", "https://intranet/a", true}, // the server upgrading its own http URL
+		{"intranet:80", "https://intranet/a", true},  // the server upgrading its own http URL
 		{"intranet:443", "http://intranet/a", false}, // never a downgrade
 		{"intranet:80", "https://intranet:8443/a", false},
 		{"intranet:8080", "http://intranet:8081/a", false},
