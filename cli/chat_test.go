@@ -334,3 +334,37 @@ func TestDemoSession(t *testing.T) {
 	assert.NotEqual(t, summaryOf(parts[1]), summaryOf(parts[2]))
 	assert.NotEqual(t, summaryOf(parts[2]), summaryOf(parts[3]))
 }
+
+// TestChatWithModel: in a session, the model is told the conversation so far,
+// so that "it" in a follow-up can be understood; its answer is remembered.
+func TestChatWithModel(t *testing.T) {
+	_, fixtureCfg := startFixtures(t)
+	srv, prompts := fakeOllama(t, "ok", "Mamba is a state-space model [2].")
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	conf := sessionConfig(t, patientConfig(t, fixtureCfg), db, fmt.Sprintf("llm:\n  endpoint: %s\n  model: llama3.2\n  timeout: 10m\n  idle_timeout: 5m\n", srv.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	stdin := fixtureserver.Question + "\nand how does it compare to Mamba?\n"
+	code, out, errs := inProcess(t, ctx, stdin, append([]string{"chat", "--session", "m", "--config", conf}, fastSources()...)...)
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, 2, strings.Count(out, "Answer (llama3.2"), out)
+	ps := prompts()
+	require.Len(t, ps, 2)
+	assert.NotContains(t, ps[0], "Earlier in this conversation")
+	assert.Contains(t, ps[1], "Earlier in this conversation:\nQ1: "+fixtureserver.Question)
+	assert.Contains(t, ps[1], "Question: and how does it compare to Mamba?")
+
+	code, out, errs = inProcess(t, ctx, "", "sessions", "show", "m", "--store", db, "--format", "json")
+	require.Equal(t, 0, code, errs)
+	var se session.Session
+	require.NoError(t, json.Unmarshal([]byte(out), &se))
+	require.Len(t, se.Messages, 4)
+	assert.True(t, strings.HasPrefix(se.Messages[3].Text, "Mamba is a state-space model [2]."), "the model's answer is remembered: %q", se.Messages[3].Text)
+
+	// --no-model leaves the model out.
+	code, out, errs = inProcess(t, ctx, "tell me more\n", append([]string{"chat", "--session", "m", "--config", conf, "--no-model"}, fastSources()...)...)
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, out, "Answer (")
+	assert.Len(t, prompts(), 2)
+}
