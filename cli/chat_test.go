@@ -368,3 +368,42 @@ func TestChatWithModel(t *testing.T) {
 	assert.NotContains(t, out, "Answer (")
 	assert.Len(t, prompts(), 2)
 }
+
+func TestSessionIDsComplete(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	s, err := session.Open(ctx, db, session.Limits{})
+	require.NoError(t, err)
+	for _, id := range []string{"alpha", "beta"} {
+		_, err := s.AddTurn(ctx, id, session.Turn{Followup: session.Contextualize("question of "+id, nil), Answer: "a"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close())
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		not  []string
+	}{
+		{"show", []string{"__complete", "sessions", "show", "--store", db, ""}, []string{"alpha\tquestion of alpha", "beta\t"}, nil},
+		{"rm with a prefix", []string{"__complete", "sessions", "rm", "--store", db, "al"}, []string{"alpha\t"}, []string{"beta"}},
+		{"chat --session", []string{"__complete", "chat", "--store", db, "--session", ""}, []string{"alpha\t", "beta\t"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := inProcess(t, ctx, "", tc.args...)
+			require.Equal(t, 0, code, errs)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
+			for _, n := range tc.not {
+				assert.NotContains(t, out, n)
+			}
+		})
+	}
+	missing := filepath.Join(t.TempDir(), "none.db")
+	code, _, _ := inProcess(t, ctx, "", "__complete", "sessions", "show", "--store", missing, "")
+	assert.Equal(t, 0, code)
+	_, err = os.Stat(missing)
+	assert.ErrorIs(t, err, os.ErrNotExist, "completion creates no store")
+}
