@@ -369,6 +369,14 @@ func TestChatWithModel(t *testing.T) {
 	assert.Len(t, prompts(), 2)
 }
 
+// sessionsConfigFile is a config naming only the session store.
+func sessionsConfigFile(t *testing.T, db string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(fmt.Sprintf("sessions:\n  store: %q\n", db)), 0o644))
+	return p
+}
+
 func TestSessionIDsComplete(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sessions.db")
@@ -388,6 +396,7 @@ func TestSessionIDsComplete(t *testing.T) {
 		{"show", []string{"__complete", "sessions", "show", "--store", db, ""}, []string{"alpha\tquestion of alpha", "beta\t"}, nil},
 		{"rm with a prefix", []string{"__complete", "sessions", "rm", "--store", db, "al"}, []string{"alpha\t"}, []string{"beta"}},
 		{"chat --session", []string{"__complete", "chat", "--store", db, "--session", ""}, []string{"alpha\t", "beta\t"}, nil},
+		{"research --session", []string{"__complete", "--config", sessionsConfigFile(t, db), "--session", "b"}, []string{"beta\t"}, []string{"alpha"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
