@@ -204,3 +204,34 @@ func TestMainLeavesNoGoroutines(t *testing.T) {
 		assert.Equal(t, map[string]int{"--config": 1, "sources": 1, "config": 0, "--frob": 2}[args[0]], r.code, "%v: %s", args, r.stderr)
 	}
 }
+
+// TestUnknownSubcommandIsAUsageErrorEverywhere walks the tree: every command
+// that has subcommands (anyone's) rejects an unknown one with exit 2.
+func TestUnknownSubcommandIsAUsageErrorEverywhere(t *testing.T) {
+	var out bytes.Buffer
+	root := cli.NewRootForTest(cli.IO{In: strings.NewReader(""), Out: &out, Err: &out})
+	var groups [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		if len(path) > 0 && c.HasAvailableSubCommands() {
+			groups = append(groups, path)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub, append(append([]string(nil), path...), sub.Name()))
+		}
+	}
+	walk(root, nil)
+	require.NotEmpty(t, groups)
+	for _, g := range groups {
+		t.Run(strings.Join(g, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			r := research(t, ctx, append(g, "no-such-subcommand")...)
+			assert.Equal(t, 2, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "no-such-subcommand")
+		})
+	}
+}
