@@ -7,6 +7,7 @@
 package digest
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -128,6 +129,14 @@ type FailedSource struct {
 
 // Build chooses, for each input in order, what is new, and assembles the digest.
 func Build(inputs []Input, opts Options) *Digest {
+	d, _ := BuildContext(context.Background(), inputs, opts)
+	return d
+}
+
+// BuildContext is Build that stops, with ctx's error and no digest, as soon as
+// ctx ends: every per-item step checks it (each one is linear in its item's
+// size, so none can hold an interrupt back for long).
+func BuildContext(ctx context.Context, inputs []Input, opts Options) (*Digest, error) {
 	if opts.MaxItems <= 0 {
 		opts.MaxItems = 10
 	}
@@ -140,12 +149,15 @@ func Build(inputs []Input, opts Options) *Digest {
 	}
 	listed := map[string]bool{} // "u:"+canonical URL and "t:"+title key of everything listed so far
 	for _, in := range inputs {
-		t := buildTopic(in, opts, listed)
+		t, err := buildTopic(ctx, in, opts, listed)
+		if err != nil {
+			return nil, err
+		}
 		d.New += len(t.Items)
 		d.Fetched += t.Fetched
 		d.Topics = append(d.Topics, t)
 	}
-	return d
+	return d, nil
 }
 
 func keys(u, tk string) []string {
@@ -168,7 +180,7 @@ func anyIn(m map[string]bool, ks []string) bool {
 	return false
 }
 
-func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
+func buildTopic(ctx context.Context, in Input, opts Options, listed map[string]bool) (Topic, error) {
 	t := Topic{Topic: in.Topic, Items: []Item{}, Summary: []Sentence{}, FailedSources: []FailedSource{},
 		LastRun: in.LastRun.UTC(), StartedAt: in.StartedAt.UTC(), FinishedAt: in.FinishedAt.UTC(), since: opts.Since}
 	r := in.Result
@@ -199,6 +211,9 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	ka := make([]keyed, len(arts))
 	seenGroup := map[string]bool{}
 	for i, a := range arts {
+		if err := ctx.Err(); err != nil {
+			return Topic{}, err
+		}
 		ka[i] = keyed{a: a, u: canonURL(a.URL), tk: TitleKey(a.Title)}
 		if in.Seen != nil && in.Seen.Seen(ka[i].u, ka[i].tk) {
 			if g, ok := group[a.ID]; ok {
@@ -235,6 +250,9 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 		}
 	}
 	for _, x := range ka {
+		if err := ctx.Err(); err != nil {
+			return Topic{}, err
+		}
 		ks := keys(x.u, x.tk)
 		g, inGroup := group[x.a.ID]
 		switch {
@@ -309,7 +327,7 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	if len(t.Items) == 0 {
 		t.Why = t.explain(opts)
 	}
-	return t
+	return t, nil
 }
 
 func firstIndex(m map[string]int, ks []string) (int, bool) {

@@ -275,9 +275,9 @@ func (c *Client) newRouter(opts Options) *router {
 				}
 				return &countingConn{Conn: conn, n: &c.stats.wire}, nil
 			},
-			ForceAttemptHTTP2:      true,
-			TLSHandshakeTimeout:    opts.TLSTimeout,
-			ResponseHeaderTimeout:  opts.HeaderTimeout,
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: opts.TLSTimeout,
+			// The response-header timeout is the client's own, per request (attempt).
 			ExpectContinueTimeout:  time.Second,
 			MaxIdleConns:           100,
 			MaxIdleConnsPerHost:    opts.PerHostParallel,
