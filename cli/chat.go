@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/session"
 )
@@ -227,7 +228,7 @@ func chatScript(ctx context.Context, ios IO, conv *conversation) error {
 			if asked > 1 {
 				fmt.Fprintln(conv.out)
 			}
-			fmt.Fprintf(conv.out, "%s %s\n\n", render.Style{On: conv.ropts.Color}.Bold("You:"), render.Safe(q))
+			fmt.Fprintf(conv.out, "%s %s\n\n", render.Style{On: conv.ropts.Color}.Bold("You:"), textsafe.Line(q))
 		}
 		if _, err := conv.ask(ctx, q); err != nil {
 			if ctx.Err() != nil {
@@ -271,8 +272,10 @@ func chatTerminal(ctx context.Context, ios IO, conv *conversation, fresh bool) e
 		HistorySearchFold: true,
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "exit",
-		Stdout:            ios.Out,
-		Stderr:            ios.Err,
+		// The prompt and line editing go to stderr, so that research chat >
+		// transcript.txt keeps only the answers.
+		Stdout: ios.Err,
+		Stderr: ios.Err,
 	})
 	if err != nil {
 		return fmt.Errorf("chat: terminal: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -179,14 +180,21 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 			return usageError{fmt.Errorf("--state %q: use one of %s, completed", s, strings.Join(jobs.States, ", "))}
 		}
 	}
-	db, err := jobs.Open(ctx, database, false, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	list, err := db.List(ctx, states, o.limit)
-	if err != nil {
-		return err
+	var list []jobs.Job
+	where := database
+	if _, statErr := os.Stat(database); jobs.IsPostgres(database) || statErr == nil {
+		db, err := jobs.Open(ctx, database, false, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if list, err = db.List(ctx, states, o.limit); err != nil {
+			return err
+		}
+		where = db.Where()
+	} // else: no store file yet, so no jobs (and none is created by looking)
+	if list == nil {
+		list = []jobs.Job{}
 	}
 	now := time.Now()
 	scheds := make([]scheduleInfo, 0, len(plans))
@@ -203,7 +211,7 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 			Database  string         `json:"database"`
 			Schedules []scheduleInfo `json:"schedules"`
 			Jobs      []jobs.Job     `json:"jobs"`
-		}{db.Where(), scheds, list})
+		}{where, scheds, list})
 	}
 	tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
 	if len(scheds) > 0 {
@@ -215,7 +223,7 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 	}
 	if len(list) == 0 {
 		tw.Flush()
-		fmt.Fprintf(ios.Err, "research: no jobs %s in %s\n", strings.Join(states, "/"), db.Where())
+		fmt.Fprintf(ios.Err, "research: no jobs %s in %s\n", strings.Join(states, "/"), where)
 		return nil
 	}
 	fmt.Fprintln(tw, "ID\tSTATE\tKIND\tDIGEST\tPERIOD (UTC)\tATTEMPT\tWORKER\tLAST ERROR")

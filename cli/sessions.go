@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/session"
 )
@@ -68,7 +69,7 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 				fmt.Fprintln(tw, "SESSION\tANSWERS\tARTICLES\tLAST USED\tLAST QUESTION")
 				for _, in := range infos {
 					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", in.ID, in.Turns, in.Articles, in.Updated.Local().Format("2 Jan 15:04"),
-						render.Truncate(render.Safe(in.LastQuestion), 60))
+						render.Truncate(textsafe.Line(in.LastQuestion), 60))
 				}
 				return tw.Flush()
 			})
@@ -157,27 +158,27 @@ func writeSession(w io.Writer, se *session.Session) error {
 	if se.Summary != "" {
 		b.WriteString("\nEarlier (summarised)\n")
 		for _, l := range strings.Split(se.Summary, "\n") {
-			fmt.Fprintf(&b, "  %s\n", render.Safe(l))
+			fmt.Fprintf(&b, "  %s\n", textsafe.Line(l))
 		}
 	}
 	for _, m := range se.Messages {
 		if m.Role == "user" {
-			fmt.Fprintf(&b, "\nYou (%d): %s\n", m.Turn, render.Safe(m.Text))
+			fmt.Fprintf(&b, "\nYou (%d): %s\n", m.Turn, textsafe.Line(m.Text))
 			if m.Query != "" && m.Query != m.Text {
-				fmt.Fprintf(&b, "  researched as: %s\n", render.Safe(m.Query))
+				fmt.Fprintf(&b, "  researched as: %s\n", textsafe.Line(m.Query))
 			}
 			continue
 		}
-		for _, l := range render.Wrap(render.Safe(strings.ReplaceAll(m.Text, "\n", " ")), 96) {
+		for _, l := range render.Wrap(textsafe.Line(m.Text), 96) {
 			fmt.Fprintf(&b, "  %s\n", l)
 		}
 	}
 	if len(se.Articles) > 0 {
 		fmt.Fprintf(&b, "\nArticles shown (%d)\n", len(se.Articles))
 		for _, a := range se.Articles {
-			fmt.Fprintf(&b, "  answer %d [%d]  %s (%s)\n", a.Turn, a.N, render.Truncate(render.Safe(a.Title), 70), render.Safe(a.Source))
+			fmt.Fprintf(&b, "  answer %d [%d]  %s (%s)\n", a.Turn, a.N, render.Truncate(textsafe.Line(a.Title), 70), textsafe.Line(a.Source))
 			if a.URL != "" {
-				fmt.Fprintf(&b, "      %s\n", render.Safe(a.URL))
+				fmt.Fprintf(&b, "      %s\n", textsafe.Line(a.URL))
 			}
 		}
 	}
