@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/render"
 )
@@ -180,7 +181,7 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 		}
 	}
 	if o.debug && run.Analysis.StderrTail != "" {
-		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", run.Analysis.StderrTail)
+		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", textsafe.Strip(run.Analysis.StderrTail))
 	}
 	hint := ""
 	if !o.debug {
