@@ -129,7 +129,7 @@ func subPhrase(p *phrase, a, b int) (phrase, bool) {
 	s := phrase{n: int8(b - a), field: p.field, tok: p.tok + int32(a), inTitle: p.inTitle}
 	copy(s.terms[:], p.terms[a:b])
 	copy(s.kinds[:], p.kinds[a:b])
-	s.hash = hashTerms(s.seq())
+	s.hash = hashTerms(s.seq()) | 1
 	return s, true
 }
 
