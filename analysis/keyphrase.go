@@ -99,20 +99,6 @@ var invariantS = map[string]bool{"news": true, "series": true, "species": true, 
 	"operations": true, "materials": true, "jobs": true, "sciences": true, "services": true, "emissions": true,
 	"products": true, "markets": true}
 
-// genericNouns are English nouns too general to be a keyphrase on their own.
-var genericNouns = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`paper papers article articles study studies approach approaches method methods
-		result results problem problems work works way ways case cases part parts number numbers set sets
-		example examples issue issues aspect aspects fact facts kind kinds type types form forms order terms
-		term level levels point points thing things lot lots year years today people relationship
-		relationships impact impacts application applications development developments technology
-		technologies solution solutions`) {
-		genericNouns[w] = true
-	}
-}
-
 // adjectiveSuffixes end words that are mostly adjectives.
 var adjectiveSuffixes = []string{"ous", "ble", "bles", "ive"}
 
@@ -218,8 +204,19 @@ func init() {
 	}
 }
 
-// englishKind is the kind of an English word (lw: folded).
-func englishKind(lw string) uint8 {
+// genericShare: a word in more than this share of the background documents
+// is too common in general English to be a keyphrase on its own ("paper",
+// "results", "memory", "end").
+var genericShare = 0.005
+
+// genericStem reports whether a stem is too common in general English to be
+// a keyphrase alone.
+func genericStem(stem string) bool {
+	return stem != "" && float64(background.DocFreq(stem)) > genericShare*float64(background.Docs())
+}
+
+// englishKind is the kind of an English word (lw: folded; stem: its stem).
+func englishKind(lw, stem string) uint8 {
 	var k uint8
 	if closedBreak[lw] {
 		return kindBreak
@@ -240,6 +237,9 @@ func englishKind(lw string) uint8 {
 		if v+p >= 12 && n+j < 4 {
 			k |= kindNoStart
 		}
+		if g >= 10 && n+j <= 3 { // a verb's -ing form: "reducing overhead", "turning telecommunications"
+			k |= kindNoStart
+		}
 
 	} else {
 		if isAdverb(lw) {
@@ -258,7 +258,7 @@ func englishKind(lw string) uint8 {
 	if pluralLike(lw) {
 		k |= kindPlural
 	}
-	if genericNouns[lw] {
+	if genericStem(stem) {
 		k |= kindGeneric
 	}
 	return k
@@ -270,11 +270,12 @@ func englishKind(lw string) uint8 {
 // kind): one hash and one probe per token, no string map.
 type kindCache struct {
 	an    *text.Analyzer
+	vocab []string // the corpus' stems by term id
 	kinds *u64Table
 }
 
-func newKindCache() *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), kinds: newU64Table(4096)}
+func newKindCache(vocab []string) *kindCache {
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(4096)}
 }
 
 // of returns the kind of token t of text src.
@@ -297,7 +298,11 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 	h |= 1
 	k, ok := kc.kinds.get(h)
 	if !ok {
-		k = int32(englishKind(kc.an.Fold(w)))
+		stem := ""
+		if int(t.Term) < len(kc.vocab) {
+			stem = kc.vocab[t.Term]
+		}
+		k = int32(englishKind(kc.an.Fold(w), stem))
 		kc.kinds.put(h, k)
 	}
 	return uint8(k) | short
@@ -628,7 +633,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	wordScores := make([][]float64, workers)
 	for w := range workers {
 		idxs[w] = newU64Table(1024)
-		kcs[w] = newKindCache()
+		kcs[w] = newKindCache(c.vocab)
 		wordScores[w] = make([]float64, len(c.vocab))
 	}
 	parallel(n, func(w, i int) {
@@ -665,5 +670,5 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	if forSet == 0 {
 		return artKeys, []models.Keyword{}
 	}
-	return artKeys, setKeyphrases(c, rel, order, dupOf, picked, forSet)
+	return artKeys, setKeyphrases(c, kcs[0], rel, order, dupOf, picked, forSet)
 }
