@@ -272,7 +272,13 @@ type kindCache struct {
 	an    *text.Analyzer
 	vocab []string // the corpus' stems by term id
 	kinds *u64Table
+	// recent is a small direct-mapped cache in front of kinds: word
+	// frequencies are skewed, so most tokens hit it without touching the
+	// larger table's memory.
+	recent [kindRecent]u64Slot
 }
+
+const kindRecent = 2048
 
 func newKindCache(vocab []string) *kindCache {
 	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(4096)}
@@ -296,6 +302,10 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 		h = (h ^ uint64(w[i])) * 0x100000001b3
 	}
 	h |= 1
+	r := &kc.recent[(h*0x9e3779b97f4a7c15)>>53]
+	if r.key == h {
+		return uint8(r.val) | short
+	}
 	k, ok := kc.kinds.get(h)
 	if !ok {
 		stem := ""
@@ -305,6 +315,7 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 		k = int32(englishKind(kc.an.Fold(w), stem))
 		kc.kinds.put(h, k)
 	}
+	r.key, r.val = h, k
 	return uint8(k) | short
 }
 
