@@ -15,3 +15,10 @@ type Agent interface {
 	// query-aware and returns all of its items; the caller filters them.
 	Search(ctx context.Context, query string) ([]models.Article, error)
 }
+
+// Skipper is an Agent that drops some of what its source returned because it
+// is not an article (a Wikipedia disambiguation page); Skipped says how many,
+// once Search has returned. The orchestrator reports it per source.
+type Skipper interface {
+	Skipped() int
+}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -119,7 +121,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 
 	// Narration goes to stdout with the report: in a demo, the story is the result.
-	n := &narrator{w: ios.Out, color: !o.noColor && ios.colour(ios.OutTTY), total: len(cfg.Sources)}
+	n := &narrator{w: ios.Out, color: !o.noColor && ios.colour(ios.OutTTY), total: len(cfg.Sources), width: termWidth(ios)}
 	for _, s := range cfg.Sources {
 		n.nameW = max(n.nameW, render.Width(s.Name))
 	}
@@ -173,6 +175,7 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 		n.printf("     research demo --inject fork      (the analyzer leaves a grandchild holding its stdout: the report still arrives at once)\n")
 		n.printf("     research demo --session          (three related questions in one session, each building on the one before)\n")
 	}
+	n.flush()
 	return nil
 }
 
@@ -182,15 +185,103 @@ type narrator struct {
 	color bool
 	total int
 
-	nameW  int
-	mu     sync.Mutex
-	enrich string
+	nameW   int
+	width   int
+	mu      sync.Mutex
+	enrich  string
+	pending string
 }
 
+// printf narrates; complete lines are laid out for the terminal's width.
 func (n *narrator) printf(format string, args ...any) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	fmt.Fprintf(n.w, format, args...)
+	n.pending += fmt.Sprintf(format, args...)
+	for {
+		i := strings.IndexByte(n.pending, '\n')
+		if i < 0 {
+			return
+		}
+		line := n.pending[:i]
+		n.pending = n.pending[i+1:]
+		for _, l := range fitLine(line, n.width) {
+			fmt.Fprintln(n.w, l)
+		}
+	}
+}
+
+// flush writes what is left of a line without its newline.
+func (n *narrator) flush() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending != "" {
+		fmt.Fprintln(n.w, n.pending)
+		n.pending = ""
+	}
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// fitLine wraps one narration line to width columns between words. Its
+// continuation lines hang under the line's last column (the text after a
+// run of two spaces, as in "hn  212 ms  9 articles"), else under its indent.
+func fitLine(line string, width int) []string {
+	plain := sgr.ReplaceAllString(line, "")
+	if width <= 0 || render.Width(plain) <= width {
+		return []string{line}
+	}
+	hang := len(plain) - len(strings.TrimLeft(plain, " "))
+	col, spaces := 0, 0
+	for _, r := range plain {
+		if r != ' ' && spaces >= 2 && col <= width*3/4 {
+			hang = col
+		}
+		if r == ' ' {
+			spaces++
+		} else {
+			spaces = 0
+		}
+		col += render.Width(string(r))
+	}
+	// The words keep their colour codes; only their visible width counts.
+	var out []string
+	var cur strings.Builder
+	n := 0
+	prefix, rest := line[:0], line
+	// Keep the head of the line (up to the hanging column) as one piece.
+	if hang > 0 {
+		cut, seen := 0, 0
+		for cut < len(line) && seen < hang {
+			if loc := sgr.FindStringIndex(line[cut:]); loc != nil && loc[0] == 0 {
+				cut += loc[1]
+				continue
+			}
+			_, size := utf8.DecodeRuneInString(line[cut:])
+			seen += render.Width(line[cut : cut+size])
+			cut += size
+		}
+		prefix, rest = line[:cut], line[cut:]
+	}
+	cur.WriteString(prefix)
+	n = hang
+	start := true
+	for _, w := range strings.Fields(rest) {
+		ww := render.Width(sgr.ReplaceAllString(w, ""))
+		if !start && n+1+ww > width {
+			out = append(out, cur.String())
+			cur.Reset()
+			cur.WriteString(strings.Repeat(" ", hang))
+			n, start = hang, true
+		}
+		if !start {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(w)
+		n += ww
+		start = false
+	}
+	return append(out, cur.String())
 }
 
 func (n *narrator) bold(s string) string { return render.Style{On: n.color}.Bold(s) }
@@ -228,24 +319,25 @@ func (n *narrator) fanoutChart(run *orchestrator.Run) {
 	st := render.Style{On: n.color}
 	srcs := append([]models.SourceResult(nil), run.Result.Sources...)
 	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].ElapsedMS < srcs[j].ElapsedMS })
-	var max int64 = 1
+	var end int64 = 1
 	for _, s := range srcs {
-		max = maxInt64(max, s.StartedMS+s.ElapsedMS)
+		end = max(end, s.StartedMS+s.ElapsedMS)
 	}
-	const width = 30
+	// The bars take what the line leaves, 10 to 30 columns.
+	width := min(max(n.width-3-n.nameW-1-1-10-40, 10), 30)
 	n.printf("\n   timeline (each bar starts when its source started and ends when it finished)\n")
 	for _, s := range srcs {
-		from := int(s.StartedMS * width / max)
-		to := int((s.StartedMS + s.ElapsedMS) * width / max)
+		from := int(s.StartedMS * int64(width) / end)
+		to := int((s.StartedMS + s.ElapsedMS) * int64(width) / end)
 		if to <= from {
 			to = from + 1
 		}
 		bar := strings.Repeat(" ", from) + strings.Repeat("█", to-from) + strings.Repeat(" ", width-to)
-		what := fmt.Sprintf("%d kept of %d fetched", s.Kept, s.Fetched)
+		what := fmt.Sprintf("%d kept of %d", s.Kept, s.Fetched)
 		if s.Fetched == s.Kept {
 			what = render.Plural(s.Kept, "article")
 		} else if dups := s.Fetched - s.OffTopic - s.Kept; dups > 0 {
-			what += fmt.Sprintf(" (%d off-topic, %d already carried by another source)", s.OffTopic, dups)
+			what += fmt.Sprintf(" (%d off-topic, %d carried by another source)", s.OffTopic, dups)
 		} else {
 			what += fmt.Sprintf(" (%d off-topic)", s.OffTopic)
 		}
@@ -332,11 +424,4 @@ func baseName(p string) string {
 		return "research-analyze"
 	}
 	return p
-}
-
-func maxInt64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }

@@ -18,10 +18,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/deliver"
 	"github.com/research-cli/research/digest"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator"
 	"github.com/research-cli/research/orchestrator/isolation"
+	"github.com/research-cli/research/outbox"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/store"
 )
@@ -36,41 +39,63 @@ type digestOptions struct {
 	store  string
 	dryRun bool
 	since  time.Duration
+	// deliver and noDeliver choose between the config's targets and stdout.
+	deliver, noDeliver bool
+	always             bool
+	wait               time.Duration
+	leaseTTL           time.Duration
 }
 
 func newDigest(ios IO) *cobra.Command {
 	o := &digestOptions{}
 	cmd := &cobra.Command{
 		Use:   "digest [flags]",
-		Short: "Research each digest topic and list only what is new since the last digest",
+		Short: "Research each digest topic and deliver only what is new since the last digest",
 		Long: `digest researches every topic of the config's digest section (or each --topic) and lists,
 per topic, only the articles not already sent in an earlier digest: recognised by canonical URL
 and by normalised title, duplicates folded, the same story never twice in one digest, at most
---max-items per topic in the analysis' ranking order. When a topic has nothing new, it says why.
+--limit per topic in the analysis' ranking order. When a topic has nothing new, it says why.
 
-What was sent is remembered in a SQLite file (--store; default
-$XDG_DATA_HOME/research/digests.db), written only after the digest was printed. Run it from cron
-or a systemd timer and mail the Markdown or HTML; see docs/digests.md.`,
+The digest goes to the config's digest.targets (email over SMTP, a webhook, a directory), or to
+stdout when there are none or with --no-deliver. It is recorded as pending in the store
+(--store; default $XDG_DATA_HOME/research/digests.db) before it is delivered, and its articles
+count as sent only once every target took it: a failed delivery is retried, unchanged, by the
+next run. One digest run at a time per store (a lease; --wait). When nothing is new in any
+topic, nothing is delivered (--always delivers anyway). See docs/digests.md.`,
 		Example: `  research digest --topic "sparse attention" --topic "rust async runtimes"
-  research digest --config digest.yaml --format html > digest.html
+  research digest --config digest.yaml               # deliver to the config's targets
+  research digest --config digest.yaml --no-deliver --format html > digest.html
   research digest --dry-run            # show what is new without remembering it
+  research digest test-delivery --config digest.yaml
   research digest history`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.deliver && o.noDeliver {
+				return usageError{errors.New("--deliver and --no-deliver exclude each other")}
+			}
+			if cmd.Flags().Changed("wait") && o.wait < 0 {
+				return usageError{fmt.Errorf("--wait %s: must not be negative", o.wait)}
+			}
 			return runDigest(cmd, ios, o)
 		},
 	}
 	o.q.bindRun(cmd, ios, runFlagSpec{formats: []string{"text", "markdown", "html", "json"},
 		limitUsage: "new articles listed per topic (default: digest.max_items, 10; 0: all)",
-		timeout:    "`DURATION` limit of each topic's fetch stage (default 30s)"})
+		timeout:    "`DURATION` limit of each topic's fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.topics, "topic", "t", nil, "a topic to research (repeatable; default: the config's digest.topics)")
 	f.StringVar(&o.store, "store", "", "SQLite `FILE` of what was sent (default: digest.store, else $XDG_DATA_HOME/research/digests.db)")
 	f.IntVar(&o.q.limit, "max-items", 0, "the old name of --limit")
 	_ = f.MarkHidden("max-items")
-	f.BoolVar(&o.dryRun, "dry-run", false, "print the digest but remember nothing")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the digest on stdout but remember and deliver nothing")
 	durationVar(f, &o.since, "since", "", "ignore articles published longer ago than this `DURATION` (e.g. 48h, 2d, 1w)")
-	cmd.AddCommand(newDigestHistory(ios))
+	f.BoolVar(&o.deliver, "deliver", false, "deliver to the config's digest.targets (the default when there are any)")
+	f.BoolVar(&o.noDeliver, "no-deliver", false, "print the digest on stdout instead of delivering it to the targets")
+	f.BoolVar(&o.always, "always", false, "deliver the digest even when nothing is new in any topic")
+	f.DurationVar(&o.wait, "wait", 0, "wait up to `DURATION` for another digest run on the store to finish (default: fail at once)")
+	f.DurationVar(&o.leaseTTL, "lease-ttl", store.DefaultLeaseTTL, "how long the run's lease outlives a run that stops renewing it")
+	_ = f.MarkHidden("lease-ttl")
+	cmd.AddCommand(newDigestHistory(ios), newTestDelivery(ios))
 	return cmd
 }
 
@@ -89,6 +114,24 @@ func storePath(ios IO, flag string, cfg *config.Config) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// digestTargets are where this run delivers: the config's targets, or stdout
+// in format when there are none or with --no-deliver. dropUnknown says
+// whether a pending digest's target missing from them was removed from the
+// config (and is given up) rather than merely not used by this run.
+func digestTargets(ios IO, cfg *config.Config, o *digestOptions, format render.Format) (ts []deliver.Target, dropUnknown bool, err error) {
+	if o.deliver && len(cfg.Digest.Targets) == 0 {
+		return nil, false, usageError{errors.New("--deliver: the config lists no digest.targets (see docs/digests.md)")}
+	}
+	if o.noDeliver || len(cfg.Digest.Targets) == 0 {
+		return []deliver.Target{&deliver.Writer{TargetName: "stdout", W: ios.Out, Format: string(format)}}, len(cfg.Digest.Targets) == 0, nil
+	}
+	ts, err = deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
+	if err != nil {
+		return nil, false, err
+	}
+	return ts, true, nil
 }
 
 func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
@@ -125,9 +168,18 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 	if err != nil {
 		return err
 	}
+	var targets []deliver.Target
+	dropUnknown := false
+	if !o.dryRun {
+		if targets, dropUnknown, err = digestTargets(ios, cfg, o, format); err != nil {
+			return err
+		}
+	}
+	verbose := o.q.verbose || o.q.debug
 
-	// The store is opened before any fetching, so a bad path fails at once.
-	// A dry run never creates it: a missing store means nothing was sent yet.
+	// The store is opened, checked writable and leased before any fetching,
+	// so a bad path, a read-only file or a concurrent run fails at once and
+	// prints nothing. A dry run never creates it nor takes the lease.
 	var st *store.Store
 	if _, statErr := os.Stat(path); !o.dryRun || statErr == nil || !errors.Is(statErr, fs.ErrNotExist) {
 		st, err = store.Open(ctx, path)
@@ -136,6 +188,30 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 		}
 		defer st.Close()
 	}
+	var lease *store.Lease
+	if !o.dryRun {
+		if err := st.CheckWritable(ctx); err != nil {
+			return err
+		}
+		lease, err = st.WaitLease(ctx, store.DigestLease, o.leaseTTL, o.wait, 250*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		var stopHeartbeat func()
+		ctx, stopHeartbeat = heartbeat(ctx, st, lease, o.leaseTTL)
+		defer func() {
+			stopHeartbeat()
+			_ = st.ReleaseLease(ctx, lease)
+		}()
+
+		// What an earlier run left pending goes first, unchanged; while a
+		// delivery keeps failing, nothing new is built.
+		rep, err := outbox.DeliverPending(ctx, st, lease, targets, outbox.DeliverOptions{DropUnknown: dropUnknown})
+		reportDeliveries(ios, rep, verbose, "an earlier run's ")
+		if err != nil {
+			return digestErr(ctx, err)
+		}
+	}
 
 	obs := &topicObserver{}
 	p, err := newPipeline(cfg, pipelineOptions{observer: obs})
@@ -143,38 +219,133 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 		return err
 	}
 	defer p.Close()
-
 	run := &digestRun{ios: ios, p: p, obs: obs, nsrc: len(cfg.Sources), debug: o.q.debug, verbose: o.q.verbose}
+	research := func(ctx context.Context, topic string) (*models.Result, error) {
+		in, err := run.topic(ctx, topic)
+		if err != nil {
+			return nil, err
+		}
+		return in.Result, nil
+	}
+	var src outbox.Store
 	if st != nil {
-		run.st = st
+		src = st
 	}
-	inputs, err := run.research(ctx, topics)
+	built, err := outbox.Build(ctx, src, research, outbox.BuildOptions{Topics: topics, MaxItems: maxItems, Since: o.since})
 	if err != nil {
-		return err
+		return digestErr(ctx, err)
 	}
+	d := built.Digest
 
-	d := digest.Build(inputs, digest.Options{MaxItems: maxItems, Since: o.since, Now: time.Now()})
-	// Render fully before writing, so a rendering error prints nothing; and
-	// remember only once the document was written.
-	var buf bytes.Buffer
-	if err := digest.Write(&buf, d, format); err != nil {
-		return err
-	}
-	if _, err := ios.Out.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write the digest: %w", err)
-	}
 	if o.dryRun {
+		// Render fully before writing, so a rendering error prints nothing.
+		var buf bytes.Buffer
+		if err := digest.Write(&buf, d, format); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := ios.Out.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write the digest: %w", err)
+		}
 		fmt.Fprintf(ios.Err, "research: dry run: %d new articles not recorded in %s\n", d.New, path)
 		return nil
 	}
-	recs, remembered := digestRecords(d, inputs)
-	if _, err := st.Commit(ctx, recs); err != nil {
-		return err
+
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Name()
 	}
-	if o.q.verbose || o.q.debug {
-		fmt.Fprintf(ios.Err, "research: %d new articles listed; %d articles remembered as sent in %s\n", d.New, remembered, path)
+	rec, err := outbox.Record(ctx, st, lease, built, names, o.always)
+	if err != nil {
+		return digestErr(ctx, err)
+	}
+	if rec.ID == 0 {
+		fmt.Fprintf(ios.Err, "research: nothing new in %s: nothing delivered (--always delivers the digest anyway)\n",
+			plural(len(topics), "topic", "any of the %d topics"))
+		return nil
+	}
+	rep, err := outbox.DeliverPending(ctx, st, lease, targets, outbox.DeliverOptions{DropUnknown: dropUnknown})
+	reportDeliveries(ios, rep, verbose, "")
+	if err != nil {
+		return digestErr(ctx, err)
+	}
+	if verbose {
+		fmt.Fprintf(ios.Err, "research: %d new articles delivered; %d articles remembered as sent in %s\n", d.New, rec.Items, path)
 	}
 	return nil
+}
+
+// plural says "the topic" for one topic, else the formatted phrase.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "the " + one
+	}
+	return fmt.Sprintf(many, n)
+}
+
+// digestErr is err, or the interruption when ctx ended: an interrupted run
+// reports being interrupted, whatever step noticed it.
+func digestErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}
+
+// reportDeliveries says on stderr what happened to each digest: every
+// failure always, every success when verbose.
+func reportDeliveries(ios IO, rep outbox.Report, verbose bool, whose string) {
+	for _, d := range rep {
+		for _, r := range d.Results {
+			switch {
+			case r.Err != nil:
+				fmt.Fprintf(ios.Err, "research: %sdigest %d (%s): not delivered to %s: %s\n", whose, d.ID,
+					render.Plural(d.New, "new article"), r.Target, textsafe.Line(r.Err.Error()))
+			case r.Dropped && verbose:
+				fmt.Fprintf(ios.Err, "research: %sdigest %d: target %s is no longer configured: given up\n", whose, d.ID, r.Target)
+			case verbose && r.Target != "stdout":
+				fmt.Fprintf(ios.Err, "research: %sdigest %d (%s) delivered to %s\n", whose, d.ID, render.Plural(d.New, "new article"), r.Target)
+			}
+		}
+		if d.Delivered && whose != "" {
+			fmt.Fprintf(ios.Err, "research: %sdigest %d (%s) is now delivered to every target\n", whose, d.ID, render.Plural(d.New, "new article"))
+		}
+	}
+}
+
+// heartbeat renews the lease every third of its TTL until stopped; when the
+// lease is lost (another run took it over after it lapsed) the returned
+// context is cancelled, so the run stops before writing anything more.
+func heartbeat(ctx context.Context, st *store.Store, l *store.Lease, ttl time.Duration) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(max(ttl/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := st.RenewLease(ctx, l, ttl); errors.Is(err, store.ErrLeaseLost) {
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		close(done)
+		wg.Wait()
+		cancel(nil)
+	}
 }
 
 // cleanTopics trims topics and drops empty and repeated ones, keeping the order.
@@ -310,4 +481,56 @@ func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
 			r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond), r.Topic, r.Fetched, r.New, r.SourcesFailed, r.Sources, analysis)
 	}
 	return tw.Flush()
+}
+
+func newTestDelivery(ios IO) *cobra.Command {
+	var configPath string
+	cmd := &cobra.Command{
+		Use:     "test-delivery",
+		Short:   "Send a one-line test message to each digest target and report each result",
+		Example: `  research digest test-delivery --config ~/.config/research/digest.yaml`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runTestDelivery(cmd.Context(), ios, configPath)
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "YAML config `FILE` (for digest.targets)")
+	return cmd
+}
+
+// ErrTestDelivery is returned when a target did not take the test message.
+var ErrTestDelivery = errors.New("test delivery failed")
+
+func runTestDelivery(ctx context.Context, ios IO, configPath string) error {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(cfg.Digest.Targets) == 0 {
+		return usageError{errors.New("the config lists no digest.targets: digests go to stdout (see docs/digests.md)")}
+	}
+	targets, err := deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
+	if err != nil {
+		return err
+	}
+	host, _ := os.Hostname()
+	now := time.Now()
+	msg := deliver.TestMessage(fmt.Sprintf("research: test delivery from %s at %s", host, digest.FormatWhen(now)), now)
+	failed := 0
+	for i, t := range targets {
+		err := t.Deliver(ctx, msg)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(ios.Out, "✗ %s (%s): %s\n", t.Name(), cfg.Digest.Targets[i].Kind, textsafe.Line(err.Error()))
+			continue
+		}
+		fmt.Fprintf(ios.Out, "✓ %s (%s): delivered\n", t.Name(), cfg.Digest.Targets[i].Kind)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %d of %d targets", ErrTestDelivery, failed, len(targets))
+	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -102,9 +101,15 @@ func TestDigestRemembersWhatWasSent(t *testing.T) {
 	assert.GreaterOrEqual(t, len(sent), 6, "the listed articles and their folded duplicates")
 	require.NoError(t, st.Close())
 
-	// The second digest has nothing new, and says why; it does not depend on
-	// the ports, so it is a golden file.
+	// The second run has nothing new: nothing is delivered, stderr says so.
 	r = research(t, ctx, "digest", "--config", cfg, "--store", db, "--no-pages", "--format", "markdown")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "nothing new in any of the 2 topics: nothing delivered")
+
+	// With --always the "nothing new" digest is delivered and says why; it
+	// does not depend on the ports, so it is a golden file.
+	r = research(t, ctx, "digest", "--config", cfg, "--store", db, "--no-pages", "--format", "markdown", "--always")
 	require.Equal(t, 0, r.code, r.stderr)
 	second := normalise(r.stdout)
 	digestGolden(t, "digest-second.md", second)
@@ -114,13 +119,13 @@ func TestDigestRemembersWhatWasSent(t *testing.T) {
 	r = research(t, ctx, "digest", "history", "--store", db)
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	require.Len(t, lines, 5, r.stdout)
+	require.Len(t, lines, 7, r.stdout)
 	assert.Contains(t, lines[0], "STARTED (UTC)")
 	assert.Contains(t, lines[1], secondTopic, "newest first")
 
 	r = research(t, ctx, "digest", "history", "--store", db, "--topic", secondTopic, "--format", "json")
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, 2, strings.Count(r.stdout, `"topic": "`+secondTopic+`"`), r.stdout)
+	assert.Equal(t, 3, strings.Count(r.stdout, `"topic": "`+secondTopic+`"`), r.stdout)
 }
 
 // TestDigestDryRunInProcess runs the command in this process: a dry run
@@ -147,21 +152,35 @@ func TestDigestDryRunInProcess(t *testing.T) {
 	_, err := os.Stat(db)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a dry run writes nothing")
 
-	// When the digest cannot be written (a closed pipe, a full disk), nothing
-	// is remembered: the next run lists the same articles.
+	// When the digest cannot be written (a closed pipe, a full disk), it
+	// stays pending and nothing is sent: the next run prints it, unchanged.
 	errb.Reset()
 	code = cli.Main(ctx, args, cli.IO{In: strings.NewReader(""), Out: failingWriter{}, Err: &errb, Getenv: env})
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errb.String(), "write the digest")
+	assert.Contains(t, errb.String(), "not delivered to stdout")
 	st, err := store.Open(ctx, db)
 	require.NoError(t, err)
 	defer st.Close()
-	runs, err := st.Runs(ctx, "", 0)
-	require.NoError(t, err)
-	assert.Empty(t, runs)
 	sent, err := st.Sent(ctx, fixtureserver.Question)
 	require.NoError(t, err)
 	assert.Empty(t, sent)
+	pending, err := st.PendingDigests(ctx)
+	require.NoError(t, err)
+	require.Len(t, pending, 1)
+	assert.Contains(t, pending[0].Bodies.JSON, `"new": 3`)
+
+	out.Reset()
+	errb.Reset()
+	code = cli.Main(ctx, args, cli.IO{In: strings.NewReader(""), Out: &out, Err: &errb, Getenv: env})
+	require.Equal(t, 0, code, errb.String())
+	assert.True(t, strings.HasPrefix(out.String(), pending[0].Bodies.JSON), "the pending digest comes first, unchanged")
+	sent, err = st.Sent(ctx, fixtureserver.Question)
+	require.NoError(t, err)
+	assert.NotEmpty(t, sent)
+	pending, err = st.PendingDigests(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
 }
 
 type failingWriter struct{}
@@ -193,47 +212,4 @@ func TestDigestErrors(t *testing.T) {
 			assert.Empty(t, r.stdout)
 		})
 	}
-}
-
-// TestDigestTwoAtOnce starts two digests on one new store at the same time,
-// as two cron entries would: both succeed, and a story is stored once.
-func TestDigestTwoAtOnce(t *testing.T) {
-	_, cfg := startFixtures(t)
-	db := filepath.Join(t.TempDir(), "digests.db")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	type outcome struct {
-		err    error
-		stderr string
-	}
-	done := make(chan outcome, 2)
-	for range 2 {
-		go func() {
-			cmd := exec.CommandContext(ctx, filepath.Join(binDir, "research"), "digest", "--config", cfg, "--store", db,
-				"--no-pages", "--topic", fixtureserver.Question, "--max-items", "5")
-			var errb bytes.Buffer
-			cmd.Stderr = &errb
-			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
-			err := cmd.Run()
-			done <- outcome{err, errb.String()}
-		}()
-	}
-	for range 2 {
-		o := <-done
-		require.NoError(t, o.err, o.stderr)
-	}
-	st, err := store.Open(ctx, db)
-	require.NoError(t, err)
-	defer st.Close()
-	runs, err := st.Runs(ctx, fixtureserver.Question, 0)
-	require.NoError(t, err)
-	assert.Len(t, runs, 2)
-	sent, err := st.Sent(ctx, fixtureserver.Question)
-	require.NoError(t, err)
-	urls := map[string]bool{}
-	for _, s := range sent {
-		assert.False(t, urls[s.CanonicalURL], "stored twice: %s", s.CanonicalURL)
-		urls[s.CanonicalURL] = true
-	}
-	assert.NotEmpty(t, sent)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/research-cli/research/digest"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/store"
 )
 
@@ -27,60 +28,49 @@ type digestRun struct {
 func (r *digestRun) research(ctx context.Context, topics []string) ([]digest.Input, error) {
 	inputs := make([]digest.Input, 0, len(topics))
 	for _, topic := range topics {
-		in := digest.Input{Topic: topic}
-		if r.st != nil {
-			if last, ok, err := r.st.LastRun(ctx, topic); err != nil {
-				return nil, err
-			} else if ok {
-				in.LastRun = last.StartedAt
-			}
-			seen, err := r.st.SeenFilter(ctx, topic)
-			if err != nil {
-				return nil, err
-			}
-			in.Seen = seen
-		}
-		prog := newProgress(r.ios, r.verbose || r.debug, r.nsrc)
-		prog.stage = fmt.Sprintf("%s: fetching %d sources", topic, r.nsrc)
-		r.obs.set(prog)
-		prog.line("topic %q:", topic)
-		in.StartedAt = time.Now()
-		prog.begin()
-		run, err := r.p.orch.Run(ctx, topic)
-		prog.end()
+		in, err := r.topic(ctx, topic)
 		if err != nil {
-			return nil, fmt.Errorf("topic %q: %w", topic, err)
+			return nil, err
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("topic %q: %w", topic, err)
-		}
-		in.FinishedAt = time.Now()
-		if r.debug && run.Analysis.StderrTail != "" {
-			fmt.Fprintf(r.ios.Err, "--- research-analyze stderr (tail), topic %q ---\n%s\n---\n", topic, run.Analysis.StderrTail)
-		}
-		in.Result = &run.Result
 		inputs = append(inputs, in)
 	}
 	return inputs, nil
 }
 
-// digestRecords is what a built digest leaves in the store: each topic's run
-// and the items to remember as sent; n counts the items.
-func digestRecords(d *digest.Digest, inputs []digest.Input) (recs []store.Record, n int) {
-	recs = make([]store.Record, 0, len(d.Topics))
-	for i, t := range d.Topics {
-		in := inputs[i]
-		rec := store.Record{Run: store.Run{Topic: t.Topic, StartedAt: in.StartedAt, FinishedAt: in.FinishedAt,
-			Fetched: t.Fetched, New: len(t.Items), Sources: t.Sources, SourcesFailed: len(t.FailedSources)}}
-		if t.Degraded != nil {
-			rec.Run.Degraded = t.Degraded.Reason
+// topic runs one topic through the pipeline, with what was already sent for
+// it when there is a store, reporting its progress on stderr.
+func (r *digestRun) topic(ctx context.Context, topic string) (digest.Input, error) {
+	in := digest.Input{Topic: topic}
+	if r.st != nil {
+		if last, ok, err := r.st.LastRun(ctx, topic); err != nil {
+			return in, err
+		} else if ok {
+			in.LastRun = last.StartedAt
 		}
-		for _, it := range t.Remember {
-			rec.Items = append(rec.Items, store.Item{CanonicalURL: it.CanonicalURL, TitleKey: it.TitleKey,
-				ArticleID: it.ID, Title: it.Title, Source: it.Source})
+		seen, err := r.st.SeenFilter(ctx, topic)
+		if err != nil {
+			return in, err
 		}
-		n += len(rec.Items)
-		recs = append(recs, rec)
+		in.Seen = seen
 	}
-	return recs, n
+	prog := newProgress(r.ios, r.verbose || r.debug, r.nsrc)
+	prog.stage = fmt.Sprintf("%s: fetching %d sources", textsafe.Line(topic), r.nsrc)
+	r.obs.set(prog)
+	prog.line("topic %q:", textsafe.Line(topic))
+	in.StartedAt = time.Now()
+	prog.begin()
+	run, err := r.p.orch.Run(ctx, topic)
+	prog.end()
+	if err != nil {
+		return in, fmt.Errorf("topic %q: %w", topic, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return in, fmt.Errorf("topic %q: %w", topic, err)
+	}
+	in.FinishedAt = time.Now()
+	if r.debug && run.Analysis.StderrTail != "" {
+		fmt.Fprintf(r.ios.Err, "--- research-analyze stderr (tail), topic %q ---\n%s\n---\n", textsafe.Line(topic), textsafe.Strip(run.Analysis.StderrTail))
+	}
+	in.Result = &run.Result
+	return in, nil
 }

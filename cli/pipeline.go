@@ -58,8 +58,12 @@ func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 	if retries == 0 {
 		retries = -1 // the client reads 0 as "default"; the user asked for none
 	}
+	userAgent := cfg.HTTP.UserAgent
+	if userAgent == "" {
+		userAgent = fetch.UserAgentFor(Version, cfg.HTTP.Contact)
+	}
 	c, err := fetch.New(fetch.Options{
-		UserAgent:       cfg.HTTP.UserAgent,
+		UserAgent:       userAgent,
 		MaxBodyBytes:    cfg.HTTP.MaxBodyMB << 20,
 		PerHostParallel: cfg.HTTP.PerHostParallel,
 		PerHostInterval: cfg.HTTP.PerHostInterval,
@@ -68,6 +72,9 @@ func newClient(cfg *config.Config, logger *slog.Logger) (*fetch.Client, error) {
 		CachePath:       cache,
 
 		AllowPrivateLinks: cfg.HTTP.AllowPrivateLinks,
+		// Each request is bounded by its source's or the page stage's deadline;
+		// the client's own must not cut a longer one (arXiv's).
+		RequestTimeout: max(cfg.Limits.FetchTimeout, cfg.Limits.PageTimeout),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http client: %w", err)
@@ -113,7 +120,7 @@ func newPipeline(cfg *config.Config, po pipelineOptions) (*pipeline, error) {
 	}
 	maxKW, maxSum := cfg.Analyzer.MaxKeywords, cfg.Analyzer.MaxSummary
 	orch, err := orchestrator.New(orchestrator.Options{
-		Sources:       cfg.Sources,
+		Sources:       cfg.ResolvedSources(), // each with its own deadline (limits.kind_timeouts)
 		SourceTimeout: cfg.Limits.SourceTimeout,
 		StageTimeout:  cfg.Limits.FetchTimeout,
 		Parallel:      cfg.Limits.Parallel,

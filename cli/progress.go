@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator"
 	"github.com/research-cli/research/orchestrator/isolation"
@@ -92,7 +93,7 @@ func (p *progress) line(format string, args ...any) {
 }
 
 func (p *progress) SourceStarted(src models.Source) {
-	p.line("  → %s (%s) %s", src.Name, src.Kind, src.URL)
+	p.line("  → %s (%s) %s", textsafe.Line(src.Name), src.Kind, textsafe.Line(src.URL))
 }
 
 func (p *progress) SourceFinished(r models.SourceResult) {
@@ -101,14 +102,14 @@ func (p *progress) SourceFinished(r models.SourceResult) {
 	p.stage = fmt.Sprintf("fetching %s (%d done)", render.Plural(p.total, "source"), p.done)
 	p.mu.Unlock()
 	if r.Error != "" {
-		p.line("  ✗ %-14s %6d ms  %s", r.Name, r.ElapsedMS, r.Error)
+		p.line("  ✗ %-14s %6d ms  %s", textsafe.Line(r.Name), r.ElapsedMS, textsafe.Line(r.Error))
 		return
 	}
 	extra := ""
 	if r.OffTopic > 0 {
 		extra = fmt.Sprintf(" (%d off-topic dropped)", r.OffTopic)
 	}
-	p.line("  ✓ %-14s %6d ms  %d articles%s", r.Name, r.ElapsedMS, r.Fetched-r.OffTopic, extra)
+	p.line("  ✓ %-14s %6d ms  %d articles%s", textsafe.Line(r.Name), r.ElapsedMS, r.Fetched-r.OffTopic, extra)
 }
 
 func (p *progress) FetchFinished(s orchestrator.FetchStats) {
@@ -130,7 +131,7 @@ func (p *progress) AnalysisStarted(articles int) {
 
 func (p *progress) AnalysisFinished(o isolation.Outcome) {
 	if o.Degraded != nil {
-		p.line("analysis degraded (%s): %s", o.Degraded.Reason, o.Degraded.Detail)
+		p.line("analysis degraded (%s): %s", o.Degraded.Reason, textsafe.Line(o.Degraded.Detail))
 		return
 	}
 	p.line("analysis: pid %d, %s of JSON in, report back in %s", o.PID, humanBytes(o.RequestBytes), o.Elapsed.Round(time.Millisecond))

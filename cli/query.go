@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/render"
 )
@@ -100,7 +101,7 @@ var reportFormats = []string{"text", "json", "markdown", "html"}
 func (o *queryOptions) bind(cmd *cobra.Command, ios IO) {
 	o.bindRun(cmd, ios, runFlagSpec{formats: reportFormats, limit: 15,
 		limitUsage: "articles listed in the text, Markdown and HTML reports (0: all)",
-		timeout:    "`DURATION` limit of the whole fetch stage (default 30s)"})
+		timeout:    "`DURATION` limit of the whole fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.explain, "explain", false, "show how each article's score was made (ranking terms, recency, centrality)")
@@ -180,7 +181,7 @@ func runQuery(ctx context.Context, ios IO, o *queryOptions) error {
 		}
 	}
 	if o.debug && run.Analysis.StderrTail != "" {
-		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", run.Analysis.StderrTail)
+		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", textsafe.Strip(run.Analysis.StderrTail))
 	}
 	hint := ""
 	if !o.debug {

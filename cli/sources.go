@@ -15,6 +15,7 @@ import (
 
 	"github.com/research-cli/research/agents/opml"
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/render"
 )
@@ -84,10 +85,10 @@ source: ✓ with the number of items, or ✗ with the error. It exits 1 when any
 			for _, r := range run.Result.Sources {
 				if r.Error != "" {
 					failed++
-					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), r.Name, r.ElapsedMS, r.Error)
+					fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Red("✗"), textsafe.Line(r.Name), r.ElapsedMS, textsafe.Line(r.Error))
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), r.Name, r.ElapsedMS, render.Plural(r.Fetched, "item"))
+				fmt.Fprintf(tw, "%s\t%s\t%d ms\t%s\n", st.Green("✓"), textsafe.Line(r.Name), r.ElapsedMS, render.Plural(r.Fetched, "item"))
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -52,6 +52,8 @@ type Digest struct {
 	MaxItems int `yaml:"max_items"`
 	// Store is the SQLite file of what was seen and sent; "" means the user's data directory.
 	Store string `yaml:"store"`
+	// Targets are where each digest is delivered; none means stdout.
+	Targets []DigestTarget `yaml:"targets,omitempty"`
 
 	// --- research worker (issue 9): schedules of digests run as jobs ---
 
@@ -75,6 +77,53 @@ type DigestGroup struct {
 	Topics   []string `yaml:"topics"`
 	Schedule string   `yaml:"schedule"`
 	PerTopic bool     `yaml:"per_topic,omitempty"`
+}
+
+// Digest target kinds.
+const (
+	TargetEmail   = "email"
+	TargetWebhook = "webhook"
+	TargetFile    = "file"
+)
+
+// DigestTarget is one place digests are delivered to. Which fields apply
+// depends on Kind; secrets are never in the file, only where to find them.
+type DigestTarget struct {
+	Name string `yaml:"name"`
+	// Kind is email, webhook or file.
+	Kind string `yaml:"kind"`
+	// Timeout bounds one delivery; 0 means 30s.
+	Timeout time.Duration `yaml:"timeout,omitempty"`
+
+	// email: the SMTP server, how to secure and authenticate, the addresses.
+	Host string `yaml:"host,omitempty"`
+	Port int    `yaml:"port,omitempty"`
+	// Security is starttls (default, port 587) or tls (implicit TLS, port 465).
+	Security string `yaml:"security,omitempty"`
+	// Auth is plain (default with a username), login or none.
+	Auth     string `yaml:"auth,omitempty"`
+	Username string `yaml:"username,omitempty"`
+	// PasswordEnv names the environment variable holding the password.
+	PasswordEnv string `yaml:"password_env,omitempty"`
+	// PasswordFile names a file whose first line is the password.
+	PasswordFile string `yaml:"password_file,omitempty"`
+	// Password is refused: it exists to say so clearly.
+	Password string `yaml:"password,omitempty"`
+	// CAFile is a PEM bundle to verify the server with instead of the system roots.
+	CAFile string   `yaml:"ca_file,omitempty"`
+	From   string   `yaml:"from,omitempty"`
+	To     []string `yaml:"to,omitempty"`
+
+	// webhook: where to POST, the HMAC secret's variable, the payload shape.
+	URL       string `yaml:"url,omitempty"`
+	SecretEnv string `yaml:"secret_env,omitempty"`
+	// Payload is json (the digest, default) or slack ({"text": Markdown}).
+	Payload string `yaml:"payload,omitempty"`
+
+	// file: the directory and the format of each digest file.
+	Dir string `yaml:"dir,omitempty"`
+	// Format is markdown (default), html, text or json.
+	Format string `yaml:"format,omitempty"`
 }
 
 // Feeds tunes how feed items are kept.
@@ -102,6 +151,38 @@ type Limits struct {
 	EnrichPages int `yaml:"enrich_pages"`
 	// PageTimeout is the deadline for fetching full pages.
 	PageTimeout time.Duration `yaml:"page_timeout"`
+
+	// KindTimeouts are the deadlines of the sources of a kind that set no
+	// timeout of their own; a zero one means source_timeout.
+	KindTimeouts KindTimeouts `yaml:"kind_timeouts"`
+}
+
+// KindTimeouts holds a default deadline per kind of source. arXiv's default
+// is long because arXiv stalls a client it throttles for 15–30 s before
+// answering 429 (docs/sources.md).
+type KindTimeouts struct {
+	HackerNews time.Duration `yaml:"hackernews,omitempty"`
+	Wikipedia  time.Duration `yaml:"wikipedia,omitempty"`
+	Arxiv      time.Duration `yaml:"arxiv,omitempty"`
+	Feed       time.Duration `yaml:"feed,omitempty"`
+}
+
+// DefaultArxivTimeout is the arxiv kind's default deadline.
+const DefaultArxivTimeout = 40 * time.Second
+
+// of is the default deadline of kind k, 0 when none is set.
+func (k KindTimeouts) of(kind models.SourceKind) time.Duration {
+	switch kind {
+	case models.KindHackerNews:
+		return k.HackerNews
+	case models.KindWikipedia:
+		return k.Wikipedia
+	case models.KindArxiv:
+		return k.Arxiv
+	case models.KindFeed:
+		return k.Feed
+	}
+	return 0
 }
 
 // Analyzer says where research-analyze is and how it is confined.
@@ -128,6 +209,10 @@ type HTTP struct {
 	// hits, redirects) reach loopback, private and link-local addresses. Off by
 	// default: only the configured sources' own host and port may be private.
 	AllowPrivateLinks bool `yaml:"allow_private_links"`
+	// Contact is put in the User-Agent, as Wikimedia's policy asks: an e-mail
+	// address or URL where the operator can be reached; "" means the project's
+	// URL. Ignored when user_agent is set.
+	Contact string `yaml:"contact,omitempty"`
 }
 
 // Default returns the built-in configuration, pointing at the real public services.
@@ -145,12 +230,13 @@ func Default() *Config {
 			{Name: "arxiv-cs-cl", Kind: models.KindFeed, URL: "https://rss.arxiv.org/rss/cs.CL"},
 		},
 		Limits: Limits{
-			FetchTimeout:  30 * time.Second,
+			FetchTimeout:  45 * time.Second,
 			SourceTimeout: 10 * time.Second,
 			Parallel:      DefaultParallel,
 			MaxResults:    20,
 			EnrichPages:   8,
 			PageTimeout:   10 * time.Second,
+			KindTimeouts:  KindTimeouts{Arxiv: DefaultArxivTimeout},
 		},
 		Analyzer: Analyzer{
 			Timeout:       15 * time.Second,
@@ -306,7 +392,14 @@ func (c *Config) decode(name string, data []byte) error {
 			c.Sources = nil
 		}
 	}
-	if err := doc.Decode(c); err != nil {
+	// Decode strictly too, for what the walk does not descend into.
+	normalised, err := yaml.Marshal(&doc)
+	if err != nil {
+		return fail(yamlProblem(err))
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(normalised))
+	strict.KnownFields(true)
+	if err := strict.Decode(c); err != nil {
 		return fail(yamlProblem(err))
 	}
 	c.lines = map[string]int{}
@@ -439,7 +532,21 @@ func (c *Config) Validate() error {
 		}
 		if s.MaxResults < 0 {
 			add(f+".max_results", "must not be negative")
+		} else if most := models.MaxResultsLimit[s.Kind]; most > 0 && s.MaxResults > most {
+			add(f+".max_results", "%d is more than a %s source allows (at most %d)", s.MaxResults, s.Kind, most)
 		}
+	}
+	for _, k := range []struct {
+		name string
+		d    time.Duration
+	}{{"hackernews", c.Limits.KindTimeouts.HackerNews}, {"wikipedia", c.Limits.KindTimeouts.Wikipedia},
+		{"arxiv", c.Limits.KindTimeouts.Arxiv}, {"feed", c.Limits.KindTimeouts.Feed}} {
+		if k.d < 0 {
+			add("limits.kind_timeouts."+k.name, "must not be negative")
+		}
+	}
+	if strings.ContainsFunc(c.HTTP.Contact, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '(' || r == ')' }) {
+		add("http.contact", "must be an e-mail address or URL without control characters or parentheses")
 	}
 	if c.Limits.FetchTimeout <= 0 {
 		add("limits.fetch_timeout", "must be positive (for example 30s)")
@@ -522,6 +629,7 @@ func (c *Config) Validate() error {
 			add(f+".schedule", "%v", err)
 		}
 	}
+	validateTargets(c.Digest.Targets, add)
 	ps = append(ps, c.answerProblems()...)
 	if len(ps) == 0 {
 		return nil
@@ -580,14 +688,106 @@ func (c *Config) applyEnv(env Env) error {
 }
 
 // SourceTimeout is the deadline that applies to s.
+// The source's own timeout wins, then its kind's (limits.kind_timeouts), then
+// limits.source_timeout.
 func (c *Config) SourceTimeout(s models.Source) time.Duration {
 	if s.Timeout > 0 {
 		return s.Timeout
 	}
+	if d := c.Limits.KindTimeouts.of(s.Kind); d > 0 {
+		return d
+	}
 	return c.Limits.SourceTimeout
+}
+
+// ResolvedSources are the sources with each one's deadline made explicit
+// (SourceTimeout), as the orchestrator is given them.
+func (c *Config) ResolvedSources() []models.Source {
+	out := make([]models.Source, len(c.Sources))
+	for i, s := range c.Sources {
+		s.Timeout = c.SourceTimeout(s)
+		out[i] = s
+	}
+	return out
 }
 
 // Marshal renders the config as YAML, for `research config show` and for saving.
 func (c *Config) Marshal() ([]byte, error) {
 	return yaml.Marshal(c)
+}
+
+// validateTargets checks the digest's delivery targets, each for its kind.
+func validateTargets(ts []DigestTarget, add func(field, format string, args ...any)) {
+	names := map[string]int{}
+	for i, t := range ts {
+		f := fmt.Sprintf("digest.targets[%d]", i)
+		switch {
+		case t.Name == "":
+			add(f+".name", "is required")
+		case t.Name == "stdout":
+			add(f+".name", `"stdout" is the built-in target used when none is configured`)
+		default:
+			if j, dup := names[t.Name]; dup {
+				add(f+".name", "%q is already used by digest.targets[%d]", t.Name, j)
+			}
+			names[t.Name] = i
+		}
+		if t.Timeout < 0 {
+			add(f+".timeout", "must not be negative")
+		}
+		if t.Password != "" {
+			add(f+".password", "a password is never stored in the config: name an environment variable (password_env) or a file (password_file)")
+		}
+		switch t.Kind {
+		case TargetEmail:
+			if t.Host == "" {
+				add(f+".host", "is required for an email target (the SMTP server)")
+			}
+			if t.Port < 0 || t.Port > 65535 {
+				add(f+".port", "must be between 1 and 65535")
+			}
+			if t.Security != "" && t.Security != "starttls" && t.Security != "tls" {
+				add(f+".security", "%q is not starttls or tls", t.Security)
+			}
+			if t.Auth != "" && t.Auth != "plain" && t.Auth != "login" && t.Auth != "none" {
+				add(f+".auth", "%q is not plain, login or none", t.Auth)
+			}
+			if (t.Auth == "plain" || t.Auth == "login") && t.Username == "" {
+				add(f+".username", "is required with auth %s", t.Auth)
+			}
+			if t.PasswordEnv != "" && t.PasswordFile != "" {
+				add(f+".password_file", "give password_env or password_file, not both")
+			}
+			if t.Username != "" && t.Auth != "none" && t.PasswordEnv == "" && t.PasswordFile == "" {
+				add(f+".password_env", "a username needs a password: name its environment variable (password_env) or file (password_file)")
+			}
+			if !strings.Contains(t.From, "@") {
+				add(f+".from", "must be an address such as research@example.org")
+			}
+			if len(t.To) == 0 {
+				add(f+".to", "list at least one recipient")
+			}
+			for j, to := range t.To {
+				if !strings.Contains(to, "@") {
+					add(fmt.Sprintf("%s.to[%d]", f, j), "%q is not an address", to)
+				}
+			}
+		case TargetWebhook:
+			if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				add(f+".url", "%q is not an http(s) URL", t.URL)
+			}
+			if t.Payload != "" && t.Payload != "json" && t.Payload != "slack" {
+				add(f+".payload", "%q is not json or slack", t.Payload)
+			}
+		case TargetFile:
+			if strings.TrimSpace(t.Dir) == "" {
+				add(f+".dir", "is required for a file target")
+			}
+			if !slices.Contains([]string{"", "markdown", "html", "text", "json"}, t.Format) {
+				add(f+".format", "%q is not markdown, html, text or json", t.Format)
+			}
+		default:
+			add(f+".kind", "%q is not one of email, webhook, file", t.Kind)
+		}
+	}
 }

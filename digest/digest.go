@@ -7,8 +7,8 @@
 package digest
 
 import (
+	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -128,6 +128,14 @@ type FailedSource struct {
 
 // Build chooses, for each input in order, what is new, and assembles the digest.
 func Build(inputs []Input, opts Options) *Digest {
+	d, _ := BuildContext(context.Background(), inputs, opts)
+	return d
+}
+
+// BuildContext is Build that stops, with ctx's error and no digest, as soon as
+// ctx ends: every per-item step checks it (each one is linear in its item's
+// size, so none can hold an interrupt back for long).
+func BuildContext(ctx context.Context, inputs []Input, opts Options) (*Digest, error) {
 	if opts.MaxItems <= 0 {
 		opts.MaxItems = 10
 	}
@@ -140,12 +148,15 @@ func Build(inputs []Input, opts Options) *Digest {
 	}
 	listed := map[string]bool{} // "u:"+canonical URL and "t:"+title key of everything listed so far
 	for _, in := range inputs {
-		t := buildTopic(in, opts, listed)
+		t, err := buildTopic(ctx, in, opts, listed)
+		if err != nil {
+			return nil, err
+		}
 		d.New += len(t.Items)
 		d.Fetched += t.Fetched
 		d.Topics = append(d.Topics, t)
 	}
-	return d
+	return d, nil
 }
 
 func keys(u, tk string) []string {
@@ -168,7 +179,7 @@ func anyIn(m map[string]bool, ks []string) bool {
 	return false
 }
 
-func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
+func buildTopic(ctx context.Context, in Input, opts Options, listed map[string]bool) (Topic, error) {
 	t := Topic{Topic: in.Topic, Items: []Item{}, Summary: []Sentence{}, FailedSources: []FailedSource{},
 		LastRun: in.LastRun.UTC(), StartedAt: in.StartedAt.UTC(), FinishedAt: in.FinishedAt.UTC(), since: opts.Since}
 	r := in.Result
@@ -184,14 +195,14 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	t.Degraded = r.Degraded
 	t.Fetched = len(r.Articles)
 
-	arts := ranked(r)
+	arts := r.Ordered()
 	rank := map[string]models.RankedArticle{}
 	if r.Analysis != nil {
 		for _, e := range r.Analysis.Ranking {
 			rank[e.ID] = e
 		}
 	}
-	group := duplicateGroups(r)
+	group := r.DuplicateGroups()
 	type keyed struct {
 		a     models.Article
 		u, tk string
@@ -199,6 +210,9 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	ka := make([]keyed, len(arts))
 	seenGroup := map[string]bool{}
 	for i, a := range arts {
+		if err := ctx.Err(); err != nil {
+			return Topic{}, err
+		}
 		ka[i] = keyed{a: a, u: canonURL(a.URL), tk: TitleKey(a.Title)}
 		if in.Seen != nil && in.Seen.Seen(ka[i].u, ka[i].tk) {
 			if g, ok := group[a.ID]; ok {
@@ -235,6 +249,9 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 		}
 	}
 	for _, x := range ka {
+		if err := ctx.Err(); err != nil {
+			return Topic{}, err
+		}
 		ks := keys(x.u, x.tk)
 		g, inGroup := group[x.a.ID]
 		switch {
@@ -309,7 +326,7 @@ func buildTopic(in Input, opts Options, listed map[string]bool) Topic {
 	if len(t.Items) == 0 {
 		t.Why = t.explain(opts)
 	}
-	return t
+	return t, nil
 }
 
 func firstIndex(m map[string]int, ks []string) (int, bool) {
@@ -335,80 +352,6 @@ func canonURL(raw string) string {
 		return ""
 	}
 	return canon.URL(raw)
-}
-
-// ranked returns the articles in the analysis' ranking order when it ran
-// (articles it did not rank last), else newest first; ties keep the result's order.
-func ranked(r *models.Result) []models.Article {
-	arts := append([]models.Article(nil), r.Articles...)
-	if r.Analysis != nil && len(r.Analysis.Ranking) > 0 {
-		pos := make(map[string]int, len(r.Analysis.Ranking))
-		for i, e := range r.Analysis.Ranking {
-			if _, dup := pos[e.ID]; !dup {
-				pos[e.ID] = i
-			}
-		}
-		at := func(id string) int {
-			if p, ok := pos[id]; ok {
-				return p
-			}
-			return len(pos)
-		}
-		sort.SliceStable(arts, func(i, j int) bool { return at(arts[i].ID) < at(arts[j].ID) })
-		return arts
-	}
-	sort.SliceStable(arts, func(i, j int) bool { return arts[i].Published.After(arts[j].Published) })
-	return arts
-}
-
-// duplicateGroups maps each article in a duplicate group (an analysis
-// "duplicate" group, or a ranking entry's duplicate_of) to its group's id.
-func duplicateGroups(r *models.Result) map[string]string {
-	group := map[string]string{}
-	if r.Analysis == nil {
-		return group
-	}
-	// Union-find over ids, so that overlapping groups and duplicate_of chains merge.
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
-		p, ok := parent[x]
-		if !ok || p == x {
-			return x
-		}
-		root := find(p)
-		parent[x] = root
-		return root
-	}
-	union := func(a, b string) {
-		ra, rb := find(a), find(b)
-		if ra == rb {
-			return
-		}
-		// The smaller id becomes the root, so the result does not depend on map order.
-		if rb < ra {
-			ra, rb = rb, ra
-		}
-		parent[ra] = ra
-		parent[rb] = ra
-	}
-	for _, g := range r.Analysis.Groups {
-		if g.Kind != models.GroupDuplicate || len(g.IDs) < 2 {
-			continue
-		}
-		for _, id := range g.IDs[1:] {
-			union(g.IDs[0], id)
-		}
-	}
-	for _, e := range r.Analysis.Ranking {
-		if e.DuplicateOf != "" && e.DuplicateOf != e.ID {
-			union(e.DuplicateOf, e.ID)
-		}
-	}
-	for id := range parent {
-		group[id] = find(id)
-	}
-	return group
 }
 
 // explain says why a topic lists nothing.

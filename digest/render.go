@@ -7,12 +7,16 @@ import (
 	"io"
 	"strings"
 
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/render"
 )
 
 // Write renders the digest in one of render's formats: text for a terminal,
-// Markdown or HTML to be mailed, JSON for scripts.
+// Markdown or HTML to be mailed, JSON for scripts. Text, Markdown and HTML
+// show every string read off the network through textsafe.Line (no line
+// breaks, terminal or bidi controls) and make links of http(s) URLs only;
+// JSON keeps the raw values (its encoder escapes controls).
 func Write(w io.Writer, d *Digest, f render.Format) error {
 	var err error
 	switch f {
@@ -22,11 +26,11 @@ func Write(w io.Writer, d *Digest, f render.Format) error {
 		enc.SetEscapeHTML(false)
 		err = enc.Encode(d)
 	case render.Markdown:
-		_, err = io.WriteString(w, render.Safe(markdown(d)))
+		_, err = io.WriteString(w, textsafe.Strip(markdown(readable(d))))
 	case render.HTML:
-		err = page.Execute(w, htmlView(d))
+		err = page.Execute(w, htmlView(readable(d)))
 	case render.Text, "":
-		_, err = io.WriteString(w, render.Safe(text(d)))
+		_, err = io.WriteString(w, textsafe.Strip(text(readable(d))))
 	default:
 		return fmt.Errorf("digest: unknown format %q", f)
 	}
@@ -34,6 +38,83 @@ func Write(w io.Writer, d *Digest, f render.Format) error {
 		return fmt.Errorf("write digest: %w", err)
 	}
 	return nil
+}
+
+// Rendered is a digest in every format, as the outbox records it.
+type Rendered struct {
+	Text, Markdown, HTML, JSON string
+}
+
+// Render renders d in every format.
+func Render(d *Digest) (Rendered, error) {
+	var r Rendered
+	for _, f := range []struct {
+		format render.Format
+		dst    *string
+	}{{render.Text, &r.Text}, {render.Markdown, &r.Markdown}, {render.HTML, &r.HTML}, {render.JSON, &r.JSON}} {
+		var b strings.Builder
+		if err := Write(&b, d, f.format); err != nil {
+			return Rendered{}, err
+		}
+		*f.dst = b.String()
+	}
+	return r, nil
+}
+
+// Subject is the digest's one-line title, for a mail's subject.
+func (d *Digest) Subject() string {
+	return fmt.Sprintf("Research digest · %s · %s", FormatDate(d.GeneratedAt), plural(d.New, "new article"))
+}
+
+// readable is a copy of d in which every string read off the network stays
+// on its line and drives nothing (textsafe.Line), and a URL that is not
+// http(s) is gone: it is neither printed nor linked.
+func readable(d *Digest) *Digest {
+	c := *d
+	c.Topics = make([]Topic, len(d.Topics))
+	for i, t := range d.Topics {
+		t.Topic = textsafe.Line(t.Topic)
+		t.Why = textsafe.Line(t.Why)
+		t.Items = make([]Item, len(d.Topics[i].Items))
+		for j, it := range d.Topics[i].Items {
+			it.Title = textsafe.Line(it.Title)
+			it.Source = textsafe.Line(it.Source)
+			it.AlsoIn = lines(it.AlsoIn)
+			it.Keyphrases = lines(it.Keyphrases)
+			if it.URL = textsafe.Line(it.URL); !textsafe.WebURL(it.URL) {
+				it.URL = ""
+			}
+			t.Items[j] = it
+		}
+		t.Summary = make([]Sentence, len(d.Topics[i].Summary))
+		for j, s := range d.Topics[i].Summary {
+			s.Text = textsafe.Line(s.Text)
+			t.Summary[j] = s
+		}
+		t.FailedSources = make([]FailedSource, len(d.Topics[i].FailedSources))
+		for j, f := range d.Topics[i].FailedSources {
+			f.Name, f.Kind, f.Error = textsafe.Line(f.Name), textsafe.Line(f.Kind), textsafe.Line(f.Error)
+			t.FailedSources[j] = f
+		}
+		if t.Degraded != nil {
+			dg := *t.Degraded
+			dg.Detail = textsafe.Line(dg.Detail)
+			t.Degraded = &dg
+		}
+		c.Topics[i] = t
+	}
+	return &c
+}
+
+func lines(xs []string) []string {
+	if xs == nil {
+		return nil
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = textsafe.Line(x)
+	}
+	return out
 }
 
 // Headline is the digest's first line: date and counts.
@@ -136,40 +217,49 @@ func untitled(s string) string {
 	return s
 }
 
+// textWidth is the text digest's line width in display columns: a mailed
+// text part keeps to 80, and a terminal shows it as the report is shown,
+// wrapped between words with hanging indents (render.WrapIndent).
+const textWidth = 80
+
 func text(d *Digest) string {
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "Research digest · %s\n", d.Headline())
+	wrap := func(s, first, rest string) { b.WriteString(render.WrapIndent(s, textWidth, first, rest)) }
+	wrap("Research digest · "+d.Headline(), "", "  ")
 	for _, t := range d.Topics {
-		fmt.Fprintf(b, "\n■ %s\n", t.Topic)
+		b.WriteString("\n")
+		wrap(t.Topic, "■ ", "  ")
 		if len(t.Items) == 0 {
-			fmt.Fprintf(b, "  %s\n", capitalise(t.Why))
+			wrap(capitalise(t.Why), "  ", "  ")
 			for _, n := range t.Notes() {
-				fmt.Fprintf(b, "  ! %s\n", n)
+				wrap(n, "  ! ", "    ")
 			}
 			continue
 		}
-		fmt.Fprintf(b, "  %s · %s\n", t.Counts(), t.SinceLine())
+		b.WriteString(render.Indent(render.WrapItems([]string{t.Counts(), t.SinceLine()}, " · ", textWidth-2), "  ", "  "))
 		for _, n := range t.Notes() {
-			fmt.Fprintf(b, "  ! %s\n", n)
+			wrap(n, "  ! ", "    ")
 		}
 		if len(t.Summary) > 0 {
 			b.WriteString("\n  Summary\n")
 			for _, s := range t.Summary {
-				fmt.Fprintf(b, "    %s [%d]\n", s.Text, s.N)
+				wrap(fmt.Sprintf("%s [%d]", s.Text, s.N), "    ", "    ")
 			}
 		}
 		b.WriteString("\n")
+		const indent = "      "
 		for _, it := range t.Items {
-			fmt.Fprintf(b, "  %2d  %s\n      %s\n", it.N, untitled(it.Title), it.Meta())
+			wrap(untitled(it.Title), fmt.Sprintf("  %2d  ", it.N), indent)
+			wrap(it.Meta(), indent, indent)
 			if len(it.Keyphrases) > 0 {
-				fmt.Fprintf(b, "      %s\n", strings.Join(it.Keyphrases, ", "))
+				b.WriteString(render.Indent(render.WrapItems(it.Keyphrases, ", ", textWidth-len(indent)), indent, indent))
 			}
 			if it.URL != "" {
-				fmt.Fprintf(b, "      %s\n", it.URL)
+				b.WriteString(indent + it.URL + "\n") // whole, even when longer than the line
 			}
 		}
 		if m := t.More(); m != "" {
-			fmt.Fprintf(b, "  %s\n", m)
+			wrap(m, "  ", "  ")
 		}
 	}
 	return b.String()
@@ -231,32 +321,31 @@ func capitalise(s string) string {
 	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
+// page is the HTML digest. Its styles are inline (style attributes), since
+// mail clients drop <style>; the same document is the mailed part and the
+// --format html output.
 var page = template.Must(template.New("digest").Funcs(template.FuncMap{
 	"join":     strings.Join,
 	"untitled": untitled,
 	"cap":      capitalise,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Research digest, {{.When}}</title>
-<style>
-body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
-.sub,.meta{color:#666;font-size:.9rem} .kw{color:#05668d;font-size:.9rem}
-.note{background:#fff4e5;padding:.5rem 1rem;border-left:4px solid #f0a000} .why{color:#444;font-style:italic}
-ol li{margin-bottom:.8rem}
-</style></head><body>
-<h1>Research digest</h1>
-<p class="sub">{{.D.Headline}}</p>
-{{range $ti, $t := .Topics}}<h2>{{.T.Topic}}</h2>
-{{if not .T.Items}}<p class="why">{{cap .T.Why}}.</p>{{range .T.Notes}}<p class="note">{{.}}</p>{{end}}
-{{else}}<p class="sub">{{.T.Counts}} · {{.T.SinceLine}}</p>
-{{range .T.Notes}}<p class="note">{{.}}</p>{{end}}
-{{if .T.Summary}}<ul>{{range .T.Summary}}<li>{{.Text}} <a href="#t{{$t.N}}-{{.N}}">[{{.N}}]</a></li>{{end}}</ul>{{end}}
-<ol>{{range .T.Items}}<li id="t{{$t.N}}-{{.N}}"><strong>{{if .URL}}<a href="{{.URL}}">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong><br>
-<span class="meta">{{.Meta}}</span>{{if .Keyphrases}}<br><span class="kw">{{join .Keyphrases ", "}}</span>{{end}}</li>
+</head><body style="font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere">
+<h1 style="font-size:1.5rem;margin:0 0 .2rem">Research digest</h1>
+<p style="color:#666;font-size:.9rem;margin:0 0 1rem">{{.D.Headline}}</p>
+{{range $ti, $t := .Topics}}<h2 style="font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid #ddd">{{.T.Topic}}</h2>
+{{if not .T.Items}}<p style="color:#444;font-style:italic">{{cap .T.Why}}.</p>{{range .T.Notes}}<p style="background:#fff4e5;padding:.5rem 1rem;border-left:4px solid #f0a000">{{.}}</p>{{end}}
+{{else}}<p style="color:#666;font-size:.9rem">{{.T.Counts}} · {{.T.SinceLine}}</p>
+{{range .T.Notes}}<p style="background:#fff4e5;padding:.5rem 1rem;border-left:4px solid #f0a000">{{.}}</p>{{end}}
+{{if .T.Summary}}<ul>{{range .T.Summary}}<li>{{.Text}} <a href="#t{{$t.N}}-{{.N}}" style="color:#05668d">[{{.N}}]</a></li>{{end}}</ul>{{end}}
+<ol>{{range .T.Items}}<li id="t{{$t.N}}-{{.N}}" style="margin-bottom:.8rem"><strong>{{if .URL}}<a href="{{.URL}}" style="color:#05668d">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong><br>
+<span style="color:#666;font-size:.9rem">{{.Meta}}</span>{{if .Keyphrases}}<br><span style="color:#05668d;font-size:.9rem">{{join .Keyphrases ", "}}</span>{{end}}</li>
 {{end}}</ol>
-{{with .T.More}}<p class="meta">{{.}}</p>{{end}}{{end}}
+{{with .T.More}}<p style="color:#666;font-size:.9rem">{{.}}</p>{{end}}{{end}}
 {{end}}</body></html>
 `))
 
@@ -274,5 +363,7 @@ func htmlView(d *Digest) any {
 		D      *Digest
 		When   string
 		Topics []htmlTopic
-	}{d, FormatWhen(d.GeneratedAt), ts}
+		// CSP is the report's policy (render.CSP): no script, no request.
+		CSP string
+	}{d, FormatWhen(d.GeneratedAt), ts, render.CSP}
 }

@@ -39,6 +39,15 @@ type Article struct {
 	Extraction string `json:"extraction,omitempty"`
 	// AlsoIn names the other sources that carried the same URL.
 	AlsoIn []string `json:"also_in,omitempty"`
+
+	// Updated is when the source last changed the item (a Wikipedia page's
+	// last edit, an arXiv paper's latest version); not a publication date.
+	Updated time.Time `json:"updated,omitzero"`
+	// DOI, JournalRef and Comment are a paper's citation details as its
+	// source gives them (arXiv's doi, journal_ref and comment).
+	DOI        string `json:"doi,omitempty"`
+	JournalRef string `json:"journal_ref,omitempty"`
+	Comment    string `json:"comment,omitempty"`
 }
 
 // SourceKind names a kind of source an agent knows how to query.
@@ -54,6 +63,16 @@ const (
 
 // Kinds lists every known source kind, in a stable order.
 var Kinds = []SourceKind{KindHackerNews, KindWikipedia, KindArxiv, KindFeed}
+
+// MaxResultsLimit is the most a source of each kind may ask for (its
+// max_results): a search API's page size, or less where every result costs a
+// request of its own (a Wikipedia hit is one summary request).
+var MaxResultsLimit = map[SourceKind]int{
+	KindHackerNews: 1000, // Algolia's hitsPerPage and pagination limit
+	KindWikipedia:  50,   // srlimit allows 500, but each hit is one summary request
+	KindArxiv:      2000, // the API's largest slice per call
+	KindFeed:       1000, // items kept from one feed
+}
 
 // Source is one configured source: what to query and how.
 type Source struct {

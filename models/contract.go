@@ -224,6 +224,9 @@ type SourceResult struct {
 	OffTopic int `json:"off_topic,omitempty"`
 	// Started is when the fetch began, relative to the stage's start, in ms.
 	StartedMS int64 `json:"started_ms,omitempty"`
+	// Skipped counts what the source returned that is not an article and was
+	// dropped (Wikipedia disambiguation pages).
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Result is the whole outcome of a research run (`research --format json`).

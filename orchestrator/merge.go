@@ -27,11 +27,15 @@ func merge(results []models.SourceResult, perSource [][]models.Article) []models
 				key = canon.URL(a.URL)
 			}
 			if key != "" {
-				if at, dup := byURL[key]; dup {
+				// Items of one source that its agent told apart by their URLs'
+				// fragments (a comment feed's …/post#comment-1 and #comment-2)
+				// stay apart.
+				if at, dup := byURL[key]; dup && (out[at].Source != a.Source || out[at].URL == a.URL) {
 					fold(&out[at], a)
 					continue
+				} else if !dup {
+					byURL[key] = len(out)
 				}
-				byURL[key] = len(out)
 			}
 			a.ID = uniqueID(ids, a.ID, a.Source, len(out))
 			out = append(out, a)
@@ -66,6 +70,15 @@ func fold(a *models.Article, b models.Article) {
 	}
 	if a.DiscussionURL == "" {
 		a.DiscussionURL = b.DiscussionURL
+	}
+	if a.Updated.IsZero() {
+		a.Updated = b.Updated
+	}
+	if a.DOI == "" {
+		a.DOI, a.JournalRef, a.Comment = b.DOI, b.JournalRef, b.Comment
+	}
+	if a.PDFURL == "" {
+		a.PDFURL = b.PDFURL
 	}
 }
 

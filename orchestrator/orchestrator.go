@@ -266,6 +266,9 @@ func (o *Orchestrator) fetchOne(stageCtx context.Context, query string, keep fun
 		return res, nil
 	}
 	res.Fetched = len(arts)
+	if sk, ok := agent.(agents.Skipper); ok {
+		res.Skipped = sk.Skipped()
+	}
 	kept := arts[:0:0]
 	for _, a := range arts {
 		a.Source = src.Name
@@ -292,11 +295,10 @@ func (o *Orchestrator) PanicStacks() []string {
 // repeat the source's name (the report prints it) and names the URL on a timeout.
 func describe(err error, src models.Source, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
 	kind := errorKind(err)
-	msg := oneLine(err.Error())
-	for _, p := range []string{string(src.Kind) + " " + src.Name + ": ", src.Name + ": "} {
-		msg = strings.TrimPrefix(msg, p)
-	}
+	msg := oneLine(err.Error()) // agents do not prefix their errors with the source's name
 	switch {
+	case kind == string(fetch.KindHTTP429):
+		// A service that throttled the source says more than its deadline did.
 	case errors.Is(stageCtx.Err(), context.DeadlineExceeded):
 		return fmt.Sprintf("cut off at the fetch stage deadline (%s) (%s)", stageTimeout, src.URL), "timeout"
 	case errors.Is(srcCtx.Err(), context.DeadlineExceeded):

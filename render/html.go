@@ -25,7 +25,9 @@ h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 .note{background:#fff4e5;padding:.5rem 1rem;border-left:4px solid #f0a000}
 .excerpt{margin:.2rem 0;color:#333;font-size:.95rem} .explain{color:#555;font-size:.85rem}
 ol.articles li{margin-bottom:1rem} details{margin-top:1rem} summary{cursor:pointer;color:#05668d}
-table{border-collapse:collapse;font-size:.9rem;width:100%} td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+.table{overflow-x:auto} table{border-collapse:collapse;font-size:.9rem;width:100%;overflow-wrap:normal}
+td,th{padding:.2rem .5rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top;white-space:nowrap} td.err{white-space:normal;overflow-wrap:anywhere;min-width:10rem}
+@media (max-width:600px){.kind{display:none} body{margin:1rem auto}}
 figure{margin:1rem 0} figcaption{font-size:.9rem;color:#444;margin-bottom:.3rem}
 svg.chart{display:block;width:100%;height:auto;max-width:48rem} svg text{font:12px system-ui,sans-serif;fill:#333}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:1rem}`
@@ -54,17 +56,17 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 <h2>At a glance</h2>
 {{with .Timeline}}{{template "chart" .}}{{end}}
 <div class="charts">{{with .PerSource}}{{template "chart" .}}{{end}}{{with .PerDay}}{{template "chart" .}}{{end}}</div>
-<h2>Sources</h2><table><tr><th>source</th><th>kind</th><th>kept</th><th>fetched</th><th>time</th><th>error</th></tr>
-{{range .R.Sources}}<tr><td>{{.Name}}</td><td>{{.Kind}}</td><td>{{.Kept}}</td><td>{{.Fetched}}</td><td>{{.ElapsedMS}}&nbsp;ms</td><td class="err">{{.Error}}</td></tr>{{end}}
-</table></body></html>
+<h2>Sources</h2><div class="table"><table><tr><th>source</th><th class="kind">kind</th><th>kept</th><th>fetched</th><th>time</th><th>error</th></tr>
+{{range .R.Sources}}<tr><td>{{.Name}}</td><td class="kind">{{.Kind}}</td><td>{{.Kept}}</td><td>{{.Fetched}}</td><td>{{.ElapsedMS}}&nbsp;ms</td><td class="err">{{.Error}}</td></tr>{{end}}
+</table></div></body></html>
 {{define "item"}}<li id="a{{.N}}" value="{{.N}}">
-<strong>{{if .URL}}<a href="{{.URL}}" rel="noopener noreferrer">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong><br>
-<span class="meta">{{.Meta}}{{with .Author}} · by {{.}}{{end}}</span>
+<strong>{{if .URL}}<a href="{{.URL}}" rel="noopener noreferrer">{{untitled .Title}}</a>{{else}}{{untitled .Title}}{{end}}</strong>
+<div class="meta">{{.Meta}}{{with .Author}} · by {{.}}{{end}}</div>
 {{with .Excerpt}}<p class="excerpt">{{.}}</p>{{end}}
-{{if .Keywords}}<span class="kw">{{join .Keywords ", "}}</span><br>{{end}}
-{{if .Also}}<span class="meta">also reported by: {{join .Also ", "}}</span><br>{{end}}
-{{if .Same}}<span class="meta">same story: {{range $i, $s := .Same}}{{if $i}}; {{end}}{{if $s.URL}}<a href="{{$s.URL}}" rel="noopener noreferrer">{{untitled $s.Title}}</a>{{else}}{{untitled $s.Title}}{{end}} ({{$s.Source}}){{end}}</span><br>{{end}}
-{{with .Explain}}<span class="explain">{{.}}</span>{{end}}
+{{if .Keywords}}<div class="kw">{{join .Keywords ", "}}</div>{{end}}
+{{if .Also}}<div class="meta">also reported by: {{join .Also ", "}}</div>{{end}}
+{{if .Same}}<div class="meta">same story: {{range $i, $s := .Same}}{{if $i}}; {{end}}{{if $s.URL}}<a href="{{$s.URL}}" rel="noopener noreferrer">{{untitled $s.Title}}</a>{{else}}{{untitled $s.Title}}{{end}} ({{$s.Source}}){{end}}</div>{{end}}
+{{with .Explain}}<div class="explain">{{.}}</div>{{end}}
 </li>{{end}}
 {{define "chart"}}<figure><figcaption>{{.Caption}}</figcaption>
 <svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.W}} {{.H}}" width="{{.W}}" height="{{.H}}" role="img" aria-label="{{.Caption}}"><title>{{.Caption}}</title>
@@ -189,7 +191,7 @@ func timelineChart(srcs []models.SourceResult) *chart {
 	if len(srcs) == 0 {
 		return nil
 	}
-	const nameW, plotW, infoW, row = 130, 400, 170, 22
+	const nameW, plotW, infoW, row = 110, 270, 150, 22
 	var end int64 = 1
 	for _, s := range srcs {
 		end = max(end, s.StartedMS+s.ElapsedMS)
@@ -212,7 +214,7 @@ func timelineChart(srcs []models.SourceResult) *chart {
 		c.Bars = append(c.Bars, bar{X: x, Y: y + 4, W: wd, H: row - 8, Fill: fill,
 			Tip: fmt.Sprintf("%s: from %d ms to %d ms", s.Name, s.StartedMS, s.StartedMS+s.ElapsedMS)})
 		c.Labels = append(c.Labels,
-			label{X: nameW - 6, Y: y + 15, Anchor: "end", Text: Truncate(s.Name, 18)},
+			label{X: nameW - 6, Y: y + 15, Anchor: "end", Text: Truncate(s.Name, 15)},
 			label{X: nameW + plotW + 6, Y: y + 15, Anchor: "start", Text: info})
 		if s.Error != "" {
 			c.Labels[len(c.Labels)-1].Fill = colFailed

@@ -111,3 +111,23 @@ func TestHTMLIsStandaloneWithChartsAndTheRestFolded(t *testing.T) {
 	has(`<p class="excerpt">An excerpt of the article`)
 	has("score 12.40: title 5.10")
 }
+
+// FuzzWrap: whatever the text (from the network), wrapping keeps every
+// word, in order, and no line is wider than asked unless it is one word.
+func FuzzWrap(f *testing.F) {
+	f.Add("the quick brown fox", 20)
+	f.Add("長い文書のためのスパースアテンション and 👩‍👩‍👧‍👦 emoji", 21)
+	f.Add("a\u0301 combining \t tabs\nnewlines", 25)
+	f.Fuzz(func(t *testing.T, s string, width int) {
+		width = 20 + (width%200+200)%200
+		lines := Wrap(s, width)
+		for _, l := range lines {
+			if strings.Contains(l, " ") {
+				require.LessOrEqual(t, Width(l), width, "%q", l)
+			}
+		}
+		// CJK may be split between graphemes: compare without spaces.
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		require.Equal(t, strings.Join(strings.Fields(s), ""), strings.Join(strings.Fields(strings.Join(lines, " ")), ""))
+	})
+}

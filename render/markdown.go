@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/research-cli/research/internal/textsafe"
 )
 
 // mdEscape keeps text from being read as Markdown syntax.
@@ -61,9 +63,7 @@ func writeMarkdown(w io.Writer, v *view, opts Options) error {
 
 // webLink reports whether u may become a link: http(s) only (no javascript: or
 // data:), and nothing that would end the <…> destination early.
-func webLink(u string) bool {
-	return (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, "<>\n\r ")
-}
+func webLink(u string) bool { return textsafe.WebURL(u) }
 
 // MarkdownText escapes s so that Markdown shows it as text, never as markup
 // (no link, emphasis, heading, table cell or raw HTML).

@@ -143,7 +143,9 @@ func TestTerminalEscapesAreStripped(t *testing.T) {
 		for _, bad := range []string{"\x1b", "\x07", "\x7f", "\u009b"} {
 			assert.NotContains(t, out, bad, "format %s", f)
 		}
-		assert.Contains(t, out, "pwned title", "format %s: the text stays readable", f)
+		// Sequences go whole (the OSC's "0;pwned" with it); the text around them stays.
+		assert.Contains(t, out, "Evil RED title", "format %s: the text stays readable", f)
+		assert.NotContains(t, out, "pwned", "format %s", f)
 	}
 	assert.Equal(t, "Evil \x1b[2J\x1b[31mRED\x1b]0;pwned\x07 title\u009b", r.Articles[0].Title, "the caller's result is not modified")
 }

@@ -1,41 +1,20 @@
 package render
 
 import (
-	"strings"
-
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 )
 
-// Safe drops the characters that let text from the network drive a terminal:
-// C0 controls (but tab and newline), DEL and C1 controls. Use it on any text
-// built from fetched data before it reaches a terminal.
-func Safe(s string) string { return safe(s) }
+// Safe drops the characters that let text from the network drive a terminal
+// or disguise itself (textsafe.Strip: escape sequences, C0 controls but tab and
+// newline, DEL, C1 and bidi controls). Use it on any text built from fetched
+// data before it reaches a terminal.
+func Safe(s string) string { return textsafe.Strip(s) }
 
-// safe drops the characters that let text from the network drive a terminal:
-// C0 controls (but tab and newline), DEL and C1 controls, which start escape
-// sequences (clear the screen, set the window title, fake a prompt).
-func safe(s string) string {
-	clean := true
-	for _, r := range s {
-		if isControl(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t' && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f)
-}
+// safe makes one field read off the network fit its line: no controls, no
+// bidi overrides, no line breaks (a title with a newline must not open a fake
+// heading), spacing collapsed (textsafe.Line).
+func safe(s string) string { return textsafe.Line(s) }
 
 func safeAll(xs []string) []string {
 	if xs == nil {

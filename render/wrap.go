@@ -17,7 +17,7 @@ const minWidth = 20
 // columns (20 at least), between words only: a word wider than the line (a
 // long URL) stands alone on its line, whole.
 func Wrap(s string, width int) []string {
-	return pack(strings.Fields(s), " ", width)
+	return pack(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ", width)
 }
 
 // WrapItems lays out items joined by sep (e.g. " · ") in lines of at most
@@ -63,18 +63,25 @@ func pack(words []string, sep string, width int) []string {
 		if w == "" {
 			continue
 		}
+		w = strings.ToValidUTF8(w, "\uFFFD")
 		wl := Width(w)
 		if wl > width && hasWide(w) {
 			// CJK text breaks between characters (UAX #14): fill the line
 			// grapheme by grapheme rather than leave it overflowing.
-			if n > 0 && n+sepW+2 <= width {
-				cur.WriteString(sep)
-				n += sepW
+			if cur.Len() > 0 {
+				if n+sepW+2 <= width {
+					cur.WriteString(sep)
+					n += sepW
+				} else {
+					lines = append(lines, cur.String())
+					cur.Reset()
+					n = 0
+				}
 			}
 			g := displaywidth.StringGraphemes(w)
 			for g.Next() {
 				gw := g.Width()
-				if n > 0 && n+gw > width {
+				if cur.Len() > 0 && n+gw > width {
 					lines = append(lines, cur.String())
 					cur.Reset()
 					n = 0
@@ -84,19 +91,19 @@ func pack(words []string, sep string, width int) []string {
 			}
 			continue
 		}
-		if n > 0 && n+sepW+wl > width {
+		if cur.Len() > 0 && n+sepW+wl > width {
 			lines = append(lines, cur.String())
 			cur.Reset()
 			n = 0
 		}
-		if n > 0 {
+		if cur.Len() > 0 {
 			cur.WriteString(sep)
 			n += sepW
 		}
 		cur.WriteString(w)
 		n += wl
 	}
-	if n > 0 {
+	if cur.Len() > 0 {
 		lines = append(lines, cur.String())
 	}
 	return lines
@@ -117,7 +124,7 @@ func hasWide(s string) bool {
 // word boundary when one is near enough, and marks the cut with an ellipsis.
 // It never splits a grapheme.
 func Truncate(s string, width int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
 	if Width(s) <= width {
 		return s
 	}

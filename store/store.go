@@ -59,6 +59,58 @@ var migrations = []string{
 	);
 	CREATE UNIQUE INDEX sent_by_url ON sent(topic_id, canonical_url) WHERE canonical_url <> '';
 	CREATE INDEX sent_by_title ON sent(topic_id, title_key) WHERE title_key <> '';`,
+	// 2: the outbox (digests rendered and recorded as pending, their items,
+	// one delivery row per target), the run lease, and a row written to check
+	// that the file is writable. Plain SQL that PostgreSQL also takes.
+	`CREATE TABLE digests (
+		id            INTEGER PRIMARY KEY,
+		key           TEXT NOT NULL UNIQUE,
+		created_at    TEXT NOT NULL,
+		subject       TEXT NOT NULL,
+		new_items     INTEGER NOT NULL,
+		body_text     TEXT NOT NULL,
+		body_markdown TEXT NOT NULL,
+		body_html     TEXT NOT NULL,
+		body_json     TEXT NOT NULL,
+		state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered')),
+		delivered_at  TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX digests_by_state ON digests(state, id);
+	CREATE TABLE digest_items (
+		id            INTEGER PRIMARY KEY,
+		digest_id     INTEGER NOT NULL REFERENCES digests(id),
+		topic_id      INTEGER NOT NULL REFERENCES topics(id),
+		run_id        INTEGER REFERENCES runs(id),
+		canonical_url TEXT NOT NULL,
+		title_key     TEXT NOT NULL,
+		article_id    TEXT NOT NULL,
+		title         TEXT NOT NULL,
+		source        TEXT NOT NULL
+	);
+	CREATE INDEX digest_items_by_digest ON digest_items(digest_id);
+	CREATE INDEX digest_items_by_topic ON digest_items(topic_id);
+	CREATE TABLE deliveries (
+		digest_id       INTEGER NOT NULL REFERENCES digests(id),
+		target          TEXT NOT NULL,
+		state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dropped')),
+		attempts        INTEGER NOT NULL DEFAULT 0,
+		last_error      TEXT NOT NULL DEFAULT '',
+		last_attempt_at TEXT NOT NULL DEFAULT '',
+		delivered_at    TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (digest_id, target)
+	);
+	CREATE TABLE leases (
+		name        TEXT PRIMARY KEY,
+		token       TEXT NOT NULL,
+		pid         INTEGER NOT NULL,
+		host        TEXT NOT NULL,
+		acquired_at TEXT NOT NULL,
+		expires_at  TEXT NOT NULL
+	);
+	CREATE TABLE store_meta (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
 }
 
 // SchemaVersion is the user_version of a fully migrated store.
@@ -239,6 +291,16 @@ type Seen struct {
 	titles map[string]bool
 }
 
+// Add records an article's keys; empty keys are ignored.
+func (f *Seen) Add(canonicalURL, titleKey string) {
+	if canonicalURL != "" {
+		f.urls[canonicalURL] = true
+	}
+	if titleKey != "" {
+		f.titles[titleKey] = true
+	}
+}
+
 // Seen reports whether an article with this canonical URL or this title key
 // was already sent. Empty keys never match.
 func (f *Seen) Seen(canonicalURL, titleKey string) bool {
@@ -256,10 +318,18 @@ func (f *Seen) Len() int {
 	return len(f.urls) + len(f.titles)
 }
 
-// SeenFilter loads the keys of every article already sent for topic.
+// SeenFilter loads the keys of every article already sent for topic, and of
+// those in a digest that is recorded but still pending delivery.
 func (s *Store) SeenFilter(ctx context.Context, topic string) (*Seen, error) {
+	// The items of a digest still pending delivery count too: that digest
+	// will be retried unchanged, so they must not be listed in another.
 	rows, err := s.db.QueryContext(ctx, `SELECT canonical_url, title_key FROM sent
-		JOIN topics ON topics.id = sent.topic_id WHERE topics.name = ?`, topic)
+		JOIN topics ON topics.id = sent.topic_id WHERE topics.name = ?
+		UNION ALL
+		SELECT digest_items.canonical_url, digest_items.title_key FROM digest_items
+		JOIN digests ON digests.id = digest_items.digest_id
+		JOIN topics ON topics.id = digest_items.topic_id
+		WHERE topics.name = ? AND digests.state = 'pending'`, topic, topic)
 	if err != nil {
 		return nil, fmt.Errorf("load sent items of %q: %w", topic, err)
 	}

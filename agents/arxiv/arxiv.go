@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -29,6 +30,15 @@ const DefaultMaxResults = 20
 
 // MinInterval is the gap arXiv asks for between two requests.
 const MinInterval = 3 * time.Second
+
+// HeaderTimeout is how long a request waits for arXiv's response headers:
+// arXiv stalls a client it throttles for 15–30 s before answering 429, so the
+// client's default (10 s) would turn throttling into a bare timeout. The
+// source's deadline (config: limits.kind_timeouts.arxiv, 40 s) still bounds it.
+const HeaderTimeout = 45 * time.Second
+
+// MaxResults is the most one request asks for (the API's largest slice).
+var MaxResults = models.MaxResultsLimit[models.KindArxiv]
 
 // Agent searches arXiv.
 type Agent struct {
@@ -68,6 +78,7 @@ func (a *Agent) SearchURL(query string) string {
 	if n <= 0 {
 		n = DefaultMaxResults
 	}
+	n = min(n, MaxResults)
 	v := url.Values{}
 	v.Set("search_query", SearchQuery(query))
 	v.Set("start", "0")
@@ -76,12 +87,15 @@ func (a *Agent) SearchURL(query string) string {
 	return base + "/api/query?" + v.Encode()
 }
 
-// Search returns the papers matching query, best first.
+// Search returns the papers matching query, best first. Errors are the
+// client's *fetch.Error (their kind kept), with arXiv's own explanation of a
+// rejected query, and "arXiv is throttling this address" before a 429 or 503.
 func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, error) {
 	u := a.SearchURL(query)
-	resp, err := a.client.Get(ctx, fetch.Request{URL: u, Accept: "application/atom+xml", MinInterval: MinInterval})
+	resp, err := a.client.Get(ctx, fetch.Request{URL: u, Accept: "application/atom+xml",
+		MinInterval: MinInterval, HeaderTimeout: HeaderTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("arxiv %s: %w", a.src.Name, err)
+		return nil, explain(err)
 	}
 	arts, err := Parse(resp.Body, a.src.Name)
 	if err != nil {
@@ -89,9 +103,43 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 		if errors.As(err, &fe) {
 			fe.URL = u
 		}
-		return nil, fmt.Errorf("arxiv %s: %w", a.src.Name, err)
+		return nil, err
 	}
 	return arts, nil
+}
+
+// explain adds what arXiv said to a failed request: the summary of the Atom
+// error entry it sends with a 400 ("incorrect id format for abc"), and that a
+// 429 or 503 means arXiv is throttling this client.
+func explain(err error) error {
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	if fe.Status >= 400 && fe.Status < 500 && len(fe.Body) > 0 {
+		if msg := errorEntry(fe.Body); msg != "" {
+			fe.Err = fmt.Errorf("arXiv says: %s", msg)
+		}
+	}
+	if fe.Kind == fetch.KindHTTP429 || fe.Status == http.StatusServiceUnavailable {
+		return fmt.Errorf("arXiv is throttling this address: %w", err)
+	}
+	return err
+}
+
+// errorEntry is the text of the error entry of an arXiv Atom document, "" when
+// there is none.
+func errorEntry(body []byte) string {
+	f, err := (&atom.Parser{}).Parse(bytes.NewReader(body))
+	if err != nil {
+		return ""
+	}
+	for _, e := range f.Entries {
+		if e != nil && strings.Contains(e.ID, "/api/errors") {
+			return canon.Clip(canon.Text(e.Summary), 300)
+		}
+	}
+	return ""
 }
 
 // Parse turns an arXiv Atom response into articles for the named source. An
@@ -113,7 +161,7 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 			continue
 		}
 		if strings.Contains(e.ID, "/api/errors") {
-			return nil, &fetch.Error{Kind: fetch.KindHTTP4xx, Err: fmt.Errorf("arxiv error: %s", canon.Text(e.Summary))}
+			return nil, &fetch.Error{Kind: fetch.KindHTTP4xx, Err: fmt.Errorf("arXiv says: %s", canon.Clip(canon.Text(e.Summary), 300))}
 		}
 		a := models.Article{
 			Source:     source,
@@ -150,6 +198,12 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 		case e.UpdatedParsed != nil:
 			a.Published = e.UpdatedParsed.UTC()
 		}
+		if e.UpdatedParsed != nil {
+			a.Updated = e.UpdatedParsed.UTC()
+		}
+		a.DOI = arxivField(e, "doi")
+		a.JournalRef = arxivField(e, "journal_ref")
+		a.Comment = arxivField(e, "comment")
 		if a.URL == "" || seen[a.URL] || a.Title == "" {
 			continue
 		}
@@ -158,6 +212,16 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// arxivField is the text of the entry's first arxiv:name element ("" when absent).
+func arxivField(e *atom.Entry, name string) string {
+	for _, x := range e.Extensions["arxiv"][name] {
+		if v := canon.Collapse(x.Value); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // categories lists the primary category first, then the others, once each.

@@ -33,6 +33,9 @@ const Accept = "application/rss+xml, application/atom+xml, application/feed+json
 // MaxResults of its own (the CLI applies limits.max_results to search APIs only).
 const DefaultMaxItems = 50
 
+// MaxItems is the most items a feed source may keep, whatever its max_results.
+var MaxItems = models.MaxResultsLimit[models.KindFeed]
+
 // summaryChars bounds a summary made from an item's content when the item has
 // no description of its own.
 const summaryChars = 600
@@ -54,7 +57,7 @@ func New(src models.Source, client *fetch.Client) *Agent {
 func (a *Agent) Search(ctx context.Context, _ string) ([]models.Article, error) {
 	resp, err := a.client.Get(ctx, fetch.Request{URL: a.src.URL, Accept: Accept})
 	if err != nil {
-		return nil, fmt.Errorf("feed %s: %w", a.src.Name, err)
+		return nil, err // a *fetch.Error naming the URL; the report names the source
 	}
 	base := resp.URL
 	if base == "" {
@@ -62,7 +65,7 @@ func (a *Agent) Search(ctx context.Context, _ string) ([]models.Article, error) 
 	}
 	arts, err := Parse(resp.Body, resp.ContentType, base, a.src)
 	if err != nil {
-		return nil, fmt.Errorf("feed %s: %w", a.src.Name, err)
+		return nil, err
 	}
 	return arts, nil
 }
@@ -249,6 +252,7 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 	if limit <= 0 {
 		limit = DefaultMaxItems
 	}
+	limit = min(limit, MaxItems)
 	baseURL, _ := url.Parse(base)
 	if f.Link != "" && baseURL != nil {
 		if l, err := baseURL.Parse(f.Link); err == nil && l.Host != "" {
@@ -260,9 +264,11 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 	order := newestFirst(f.Items)
 	seen := make(map[string]bool, min(len(order), 4*limit))
 	type taken struct {
-		pos int
-		a   models.Article
+		pos        int
+		a          models.Article
+		guid, frag string
 	}
+	byURL := map[string]int{} // canonical URL → index in kept
 	kept := make([]taken, 0, min(len(order), limit))
 	for _, pos := range order {
 		if len(kept) >= limit {
@@ -291,12 +297,21 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 		a.Summary, a.Content = summary, content
 
 		guid := strings.TrimSpace(it.GUID)
-		keys := []string{}
+		// Repeats: the same GUID, or the same canonical URL — unless both
+		// items have GUIDs, and they and the links' fragments differ (the
+		// comments of one post, …/post#comment-1 and #comment-2), which are
+		// distinct items and keep their fragments.
+		frag := itemFragment(it, baseURL)
+		var keys []string
 		if guid != "" {
 			keys = append(keys, "guid:"+guid)
 		}
 		if a.URL != "" {
-			keys = append(keys, "url:"+a.URL)
+			if guid == "" {
+				keys = append(keys, "url:"+a.URL)
+			} else {
+				keys = append(keys, "urlfrag:"+a.URL+"#"+frag)
+			}
 		}
 		if len(keys) == 0 {
 			keys = append(keys, "item:"+a.Title+"\x00"+a.Summary)
@@ -304,6 +319,23 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 		dup := false
 		for _, k := range keys {
 			dup = dup || seen[k]
+		}
+		if a.URL != "" && !dup {
+			if prev, ok := byURL[a.URL]; ok {
+				// Same page: a repeat unless both have GUIDs and distinct fragments.
+				p := &kept[prev]
+				if guid == "" || p.guid == "" || frag == p.frag {
+					dup = true
+				} else {
+					a.URL = withFragment(a.URL, frag)
+					if p.frag != "" && !strings.Contains(p.a.URL, "#") {
+						p.a.URL = withFragment(p.a.URL, p.frag)
+						p.a.ID = canon.ID(p.a.URL)
+					}
+				}
+			}
+		}
+		for _, k := range keys {
 			seen[k] = true
 		}
 		if dup || a.Title == "" && a.Summary == "" && a.URL == "" {
@@ -317,7 +349,12 @@ func Articles(f *gofeed.Feed, base string, src models.Source) []models.Article {
 		default:
 			a.ID = canon.ID(src.Name, a.Title, a.Summary)
 		}
-		kept = append(kept, taken{pos, a})
+		if a.URL != "" {
+			if _, ok := byURL[canon.URL(a.URL)]; !ok {
+				byURL[canon.URL(a.URL)] = len(kept)
+			}
+		}
+		kept = append(kept, taken{pos: pos, a: a, guid: guid, frag: frag})
 	}
 	slices.SortFunc(kept, func(x, y taken) int { return cmp.Compare(x.pos, y.pos) })
 	out := make([]models.Article, len(kept))
@@ -376,6 +413,31 @@ func itemURL(it *gofeed.Item, base *url.URL) string {
 		}
 	}
 	return ""
+}
+
+// itemFragment is the fragment of the link itemURL chose ("" when none).
+func itemFragment(it *gofeed.Item, base *url.URL) string {
+	for _, c := range append([]string{it.Link}, it.Links...) {
+		u, err := url.Parse(strings.TrimSpace(c))
+		if err != nil || strings.TrimSpace(c) == "" {
+			continue
+		}
+		if base != nil {
+			u = base.ResolveReference(u)
+		}
+		if canon.HTTPURL(u.String()) != "" {
+			return u.EscapedFragment()
+		}
+	}
+	return ""
+}
+
+// withFragment puts a fragment back on a canonical URL.
+func withFragment(u, frag string) string {
+	if frag == "" {
+		return u
+	}
+	return u + "#" + frag
 }
 
 func author(it *gofeed.Item) string {

@@ -105,3 +105,35 @@ func (c *capReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// ErrorBodyBytes bounds the part of an HTTP error response's body the client
+// keeps (Error.Body): enough for a service's error message, never a page.
+const ErrorBodyBytes = 4 << 10
+
+// errorBody reads at most ErrorBodyBytes of an error response's body, decoded,
+// reading at most 64 KiB from the wire; whatever cannot be read or decoded is
+// simply not kept.
+func errorBody(wire io.Reader, contentEncoding string) []byte {
+	sent := io.LimitReader(wire, 64<<10)
+	var dec io.Reader
+	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
+	case "", "identity":
+		dec = sent
+	case "gzip", "x-gzip":
+		gz, err := gzip.NewReader(sent)
+		if err != nil {
+			return nil
+		}
+		defer gz.Close()
+		dec = gz
+	case "br":
+		dec = brotli.NewReader(sent)
+	default:
+		return nil
+	}
+	b, _ := io.ReadAll(io.LimitReader(dec, ErrorBodyBytes))
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,6 +66,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// Detail adds a short explanation to the headline (e.g. "waiting for response headers").
 	Detail string
+	// Body is the start (at most ErrorBodyBytes, decompressed) of the body of
+	// an HTTP error response, and ContentType its type, so that an agent can
+	// report the service's own message (arXiv's Atom error entry, a JSON
+	// problem document). Error() never prints it: it is untrusted bytes.
+	Body        []byte
+	ContentType string
 
 	retryable bool
 }
@@ -178,6 +185,10 @@ func KindOf(err error) ErrorKind {
 // errTooManyRedirects is returned by CheckRedirect; classify recognises it.
 var errTooManyRedirects = errors.New("too many redirects")
 
+// errHeaderTimeout is the cause given to a request's context when its
+// response headers did not arrive within the header timeout.
+var errHeaderTimeout = errors.New("timeout awaiting response headers")
+
 // errServerClosed is an EOF before any response: the server hung up.
 var errServerClosed = fmt.Errorf("the server closed the connection without answering: %w", io.EOF)
 
@@ -287,4 +298,40 @@ func roundDuration(d time.Duration) time.Duration {
 	default:
 		return d.Round(10 * time.Millisecond)
 	}
+}
+
+// JSONMessage is the human message of a JSON error body, as APIs write them:
+// "message" (Algolia), "detail" or "title" (RFC 9457 problem documents, the
+// Wikimedia REST API), "error": {"info"} or "error": "…" (MediaWiki, others).
+// It returns "" when body is not such a document. The text is the server's:
+// the caller sanitises it before showing it.
+func JSONMessage(body []byte) string {
+	var doc struct {
+		Message string          `json:"message"`
+		Detail  string          `json:"detail"`
+		Title   string          `json:"title"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return ""
+	}
+	var inner struct {
+		Info    string `json:"info"`
+		Message string `json:"message"`
+	}
+	var plain string
+	switch {
+	case doc.Message != "":
+		return doc.Message
+	case doc.Detail != "":
+		return doc.Detail
+	case len(doc.Error) > 0 && json.Unmarshal(doc.Error, &inner) == nil && (inner.Info != "" || inner.Message != ""):
+		if inner.Info != "" {
+			return inner.Info
+		}
+		return inner.Message
+	case len(doc.Error) > 0 && json.Unmarshal(doc.Error, &plain) == nil && plain != "":
+		return plain
+	}
+	return doc.Title
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -23,6 +24,22 @@ import (
 
 // UserAgent names the project to the servers it talks to.
 const UserAgent = "research/0.1 (+https://github.com/research-cli/research)"
+
+// ProjectURL is where the project lives: the User-Agent's contact by default.
+const ProjectURL = "https://github.com/research-cli/research"
+
+// UserAgentFor is the User-Agent of research version, in the form Wikimedia's
+// User-Agent policy asks of every client (name/version (contact) library):
+// "research/0.1.0 (https://github.com/research-cli/research; ops@example.org)
+// Go-http-client". contact is an e-mail address or URL where the operator can
+// be reached; "" leaves only the project's URL.
+func UserAgentFor(version, contact string) string {
+	info := ProjectURL
+	if c := strings.TrimSpace(contact); c != "" {
+		info += "; " + c
+	}
+	return "research/" + version + " (" + info + ") Go-http-client"
+}
 
 // Accept headers for the kinds of documents agents ask for.
 const (
@@ -106,6 +123,10 @@ type Request struct {
 	// Origin is the URL of the configured source a content link came from
 	// (a feed's URL): its host and port, as written, stay trusted.
 	Origin string
+	// HeaderTimeout, when positive, replaces Options.HeaderTimeout for this
+	// request: a service known to stall before answering (arXiv, throttling)
+	// gets longer, still within the request's deadline.
+	HeaderTimeout time.Duration
 }
 
 // trustedHost is the host:port whose hops may reach any address: the request's
@@ -312,11 +333,22 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		MaxInterval:         c.opts.RetryMaxDelay,
 	}
 	bo.Reset()
+	var throttled *Error // the last 429 or 503, which explains a retry that then ran out of time
 	for attempt := 0; ; attempt++ {
 		resp, fe := c.attempt(ctx, host, req, stored)
 		if fe == nil {
 			resp.Retries = attempt
 			return resp, nil
+		}
+		if fe.Status == http.StatusTooManyRequests || fe.Status == http.StatusServiceUnavailable {
+			throttled = fe
+		} else if throttled != nil && fe.Kind == KindTimeout {
+			// A throttling service (arXiv) may stall the retry until the
+			// deadline: the throttling, not a bare timeout, is why it failed.
+			t := *throttled
+			t.RetryAfter = 0
+			t.Detail = strings.TrimSpace(t.Detail + " (then the retry timed out)")
+			fe = &t
 		}
 		fe.Retries = attempt
 		fe.Elapsed = time.Since(start)
@@ -368,7 +400,34 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 	if err != nil {
 		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
 	}
-	hr, err := http.NewRequestWithContext(withTrusted(ctx, req.trustedHost(u)), http.MethodGet, req.URL, nil)
+	// The response-header timeout runs from each hop's request being written
+	// to its response's headers being read (the transport's own would be one
+	// value for every request).
+	hdrTimeout := c.opts.HeaderTimeout
+	if req.HeaderTimeout > 0 {
+		hdrTimeout = req.HeaderTimeout
+	}
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var hdrMu sync.Mutex
+	var hdrTimer *time.Timer
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		hdrMu.Lock()
+		defer hdrMu.Unlock()
+		if hdrTimer != nil {
+			hdrTimer.Stop()
+		}
+		hdrTimer = time.AfterFunc(hdrTimeout, func() { cancel(errHeaderTimeout) })
+	}}
+	stopHeaderTimer := func() {
+		hdrMu.Lock()
+		defer hdrMu.Unlock()
+		if hdrTimer != nil {
+			hdrTimer.Stop()
+		}
+	}
+	actx = httptrace.WithClientTrace(withTrusted(actx, req.trustedHost(u)), trace)
+	hr, err := http.NewRequestWithContext(actx, http.MethodGet, req.URL, nil)
 	if err != nil {
 		return nil, &Error{Kind: KindMalformed, URL: req.URL, Detail: "URL", Err: err}
 	}
@@ -390,7 +449,11 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 
 	c.stats.requests.Add(1)
 	resp, err := c.http.Do(hr)
+	stopHeaderTimer()
 	if err != nil {
+		if errors.Is(context.Cause(actx), errHeaderTimeout) && ctx.Err() == nil {
+			return nil, &Error{Kind: KindTimeout, URL: req.URL, Detail: "waiting for response headers", Err: err}
+		}
 		fe := classify(ctx, req.URL, err)
 		if fe.Kind == KindRedirects {
 			fe.Limit = int64(c.opts.MaxRedirects)
@@ -433,8 +496,10 @@ func (c *Client) attempt(ctx context.Context, host *hostState, req Request, stor
 		return nil, &Error{Kind: KindRedirects, URL: req.URL, Status: resp.StatusCode}
 
 	case resp.StatusCode >= 400:
+		prefix := errorBody(wire, resp.Header.Get("Content-Encoding"))
 		c.drain(wire)
-		fe := &Error{Kind: httpKind(resp.StatusCode), URL: req.URL, Status: resp.StatusCode}
+		fe := &Error{Kind: httpKind(resp.StatusCode), URL: req.URL, Status: resp.StatusCode, Body: prefix,
+			ContentType: resp.Header.Get("Content-Type")}
 		switch resp.StatusCode {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			fe.retryable = true

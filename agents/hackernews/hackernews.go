@@ -14,6 +14,7 @@ import (
 
 	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/agents/fetch"
+	"github.com/research-cli/research/agents/topic"
 	"github.com/research-cli/research/models"
 )
 
@@ -39,7 +40,41 @@ func New(src models.Source, client *fetch.Client) *Agent {
 	return &Agent{src: src, client: client}
 }
 
-// SearchURL is the request Search makes for query.
+// MaxResults is the most stories a search asks for (Algolia's hitsPerPage
+// and pagination limit).
+var MaxResults = models.MaxResultsLimit[models.KindHackerNews]
+
+// KeyTerms are the words of a question Algolia is asked for: the question's
+// words without stop and question words ("is", "it", "for", "how"), each as
+// the user wrote it (so "C++" and "Node.js" survive), surrounding punctuation
+// trimmed. A question with no such word is kept whole.
+func KeyTerms(query string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, tok := range strings.Fields(query) {
+		tok = strings.Trim(tok, `?!.,;:"'()[]{}<>`)
+		key := strings.ToLower(tok)
+		if tok == "" || seen[key] {
+			continue
+		}
+		if len(topic.Terms(tok)) == 0 && !strings.ContainsAny(tok, "+#") {
+			continue // a stop word, a lone symbol ("&") or letter
+		}
+		seen[key] = true
+		out = append(out, tok)
+	}
+	if len(out) == 0 {
+		return strings.Fields(query)
+	}
+	return out
+}
+
+// SearchURL is the request Search makes for query. Algolia requires every
+// word of query to match, so a natural question ("is sparse attention worth
+// it for long documents") would find only stories containing all of them:
+// the query is the question's key terms, and from three of them on they are
+// all optionalWords, so stories matching most terms rank first and those
+// matching some still come back.
 func (a *Agent) SearchURL(query string) string {
 	base := strings.TrimRight(a.src.URL, "/")
 	if base == "" {
@@ -49,8 +84,13 @@ func (a *Agent) SearchURL(query string) string {
 	if n <= 0 {
 		n = DefaultMaxResults
 	}
+	n = min(n, MaxResults)
+	terms := KeyTerms(query)
 	v := url.Values{}
-	v.Set("query", query)
+	v.Set("query", strings.Join(terms, " "))
+	if len(terms) >= 3 {
+		v.Set("optionalWords", strings.Join(terms, " "))
+	}
 	v.Set("tags", "story")
 	v.Set("hitsPerPage", strconv.Itoa(n))
 	return base + "/search?" + v.Encode()
@@ -61,11 +101,17 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 	u := a.SearchURL(query)
 	resp, err := a.client.Get(ctx, fetch.Request{URL: u, Accept: "application/json"})
 	if err != nil {
-		return nil, fmt.Errorf("hackernews %s: %w", a.src.Name, err)
+		var fe *fetch.Error
+		if errors.As(err, &fe) && fe.Status >= 400 && len(fe.Body) > 0 {
+			if msg := fetch.JSONMessage(fe.Body); msg != "" { // {"message": "…", "status": 400}
+				fe.Err = fmt.Errorf("Algolia says: %s", canon.Clip(canon.Collapse(msg), 300))
+			}
+		}
+		return nil, err
 	}
 	arts, err := Parse(resp.Body, a.src.Name)
 	if err != nil {
-		return nil, fmt.Errorf("hackernews %s: %w", a.src.Name, &fetch.Error{Kind: fetch.KindMalformed, URL: u, Err: err})
+		return nil, &fetch.Error{Kind: fetch.KindMalformed, URL: u, Err: err}
 	}
 	return arts, nil
 }
@@ -113,7 +159,7 @@ func Parse(body []byte, source string) ([]models.Article, error) {
 			Source:        source,
 			Kind:          string(models.KindHackerNews),
 			URL:           link,
-			Title:         canon.Text(h.Title),
+			Title:         canon.Collapse(h.Title), // text, not HTML: "Why Option<T> beats null" keeps its <T>
 			Author:        canon.Collapse(h.Author),
 			Published:     created(h),
 			DiscussionURL: disc,

@@ -39,7 +39,14 @@ func TestSearchURL(t *testing.T) {
 		{"default base", models.Source{Name: "hn"}, "rust async",
 			"https://hn.algolia.com/api/v1/search?hitsPerPage=20&query=rust+async&tags=story"},
 		{"configured", models.Source{Name: "hn", URL: "http://127.0.0.1:9/hn/api/v1/", MaxResults: 5}, `C++ & "Go"?`,
-			"http://127.0.0.1:9/hn/api/v1/search?hitsPerPage=5&query=C%2B%2B+%26+%22Go%22%3F&tags=story"},
+			"http://127.0.0.1:9/hn/api/v1/search?hitsPerPage=5&query=C%2B%2B+Go&tags=story"},
+		{"a question: key terms, all optional", models.Source{Name: "hn"}, "Is sparse attention worth it for long documents?",
+			"https://hn.algolia.com/api/v1/search?hitsPerPage=20&optionalWords=sparse+attention+worth+long+documents" +
+				"&query=sparse+attention+worth+long+documents&tags=story"},
+		{"max_results bounded by the API's page size", models.Source{Name: "hn", MaxResults: 5000}, "rust",
+			"https://hn.algolia.com/api/v1/search?hitsPerPage=1000&query=rust&tags=story"},
+		{"only stop words: the question whole", models.Source{Name: "hn"}, "how to",
+			"https://hn.algolia.com/api/v1/search?hitsPerPage=20&query=how+to&tags=story"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +105,7 @@ func TestSearchErrors(t *testing.T) {
 			_, err := New(models.Source{Name: "hn", URL: srv.URL}, newClient(t)).Search(context.Background(), "q")
 			require.Error(t, err)
 			assert.Equal(t, tc.wantKind, fetch.KindOf(err), "%v", err)
-			assert.Contains(t, err.Error(), "hackernews hn")
+			assert.NotContains(t, err.Error(), "hackernews hn", "no source-name prefix: the report names the source")
 			assert.Contains(t, err.Error(), srv.URL)
 		})
 	}
@@ -112,7 +119,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"empty hits", `{"hits":[]}`, []models.Article{}},
 		{"nulls and duplicates", `{"hits":[
-			{"objectID":"7","title":"T &amp; U","url":null,"author":"a","points":null,"num_comments":null,"story_text":null,"created_at_i":1700000000},
+			{"objectID":"7","title":"T & U","url":null,"author":"a","points":null,"num_comments":null,"story_text":null,"created_at_i":1700000000},
 			{"objectID":"7","title":"again"},
 			{"title":"no id"}]}`,
 			[]models.Article{{ID: canon.ID(DiscussionURL("7")), Source: "hn", Kind: "hackernews", URL: DiscussionURL("7"), Title: "T & U",

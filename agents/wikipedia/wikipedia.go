@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/research-cli/research/agents/canon"
@@ -23,6 +24,10 @@ import (
 // not say.
 const DefaultMaxResults = 5
 
+// MaxResults is the most pages a search asks for: srlimit allows 500, but
+// every hit costs one summary request.
+var MaxResults = models.MaxResultsLimit[models.KindWikipedia]
+
 // summaryParallel bounds the concurrent summary requests of one search, to
 // stay within Wikipedia's anonymous rate limits.
 const summaryParallel = 4
@@ -33,7 +38,13 @@ var langTag = regexp.MustCompile(`^[a-z]{2,3}(-[a-z0-9]+)*$`)
 type Agent struct {
 	src    models.Source
 	client *fetch.Client
+	// skipped counts the disambiguation pages the last Search dropped.
+	skipped atomic.Int64
 }
+
+// Skipped is how many hits of the last Search were disambiguation pages
+// (lists of meanings, not articles), dropped (agents.Skipper).
+func (a *Agent) Skipped() int { return int(a.skipped.Load()) }
 
 // New returns the agent for src. src.URL is the wiki's base URL
 // (https://en.wikipedia.org); when it is empty src.Language picks the
@@ -60,6 +71,7 @@ func (a *Agent) SearchURL(query string) string {
 	if n <= 0 {
 		n = DefaultMaxResults
 	}
+	n = min(n, MaxResults)
 	v := url.Values{}
 	v.Set("action", "query")
 	v.Set("list", "search")
@@ -113,25 +125,25 @@ type summary struct {
 
 // Search finds pages matching query and returns one article per page, in the
 // search's order. A page whose summary cannot be fetched keeps the search
-// snippet as its summary; only a failed search is an error.
+// snippet as its summary; a disambiguation page is dropped (and counted, see
+// Skipped); only a failed search is an error.
 func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, error) {
+	a.skipped.Store(0)
 	su := a.SearchURL(query)
 	resp, err := a.client.Get(ctx, fetch.Request{URL: su, Accept: "application/json"})
 	if err != nil {
-		return nil, fmt.Errorf("wikipedia %s: %w", a.src.Name, err)
+		return nil, explain(err)
 	}
 	var sr searchResponse
 	if err := json.Unmarshal(resp.Body, &sr); err != nil {
-		return nil, fmt.Errorf("wikipedia %s: %w", a.src.Name,
-			&fetch.Error{Kind: fetch.KindMalformed, URL: su, Err: fmt.Errorf("decode search response: %w", err)})
+		return nil, &fetch.Error{Kind: fetch.KindMalformed, URL: su, Err: fmt.Errorf("decode search response: %w", err)}
 	}
 	if sr.Error != nil {
-		return nil, fmt.Errorf("wikipedia %s: %w", a.src.Name,
-			&fetch.Error{Kind: fetch.KindHTTP4xx, URL: su, Err: fmt.Errorf("api error %s: %s", sr.Error.Code, sr.Error.Info)})
+		return nil, &fetch.Error{Kind: fetch.KindHTTP4xx, URL: su,
+			Err: fmt.Errorf("Wikipedia says: %s (%s)", canon.Clip(canon.Collapse(sr.Error.Info), 300), canon.Collapse(sr.Error.Code))}
 	}
 	if sr.Query == nil {
-		return nil, fmt.Errorf("wikipedia %s: %w", a.src.Name,
-			&fetch.Error{Kind: fetch.KindMalformed, URL: su, Err: errors.New("decode search response: no query.search field")})
+		return nil, &fetch.Error{Kind: fetch.KindMalformed, URL: su, Err: errors.New("decode search response: no query.search field")}
 	}
 	hits := sr.Query.Search
 	// Summaries get most of what is left of the deadline, not all of it: when
@@ -144,6 +156,7 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 		defer cancel()
 	}
 	out := make([]models.Article, len(hits))
+	keep := make([]bool, len(hits))
 	sem := make(chan struct{}, summaryParallel)
 	var wg sync.WaitGroup
 	for i, h := range hits {
@@ -152,36 +165,59 @@ func (a *Agent) Search(ctx context.Context, query string) ([]models.Article, err
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-sctx.Done():
-				out[i] = a.fromHit(h)
+				out[i], keep[i] = a.fromHit(h), true
 				return
 			}
-			out[i] = a.article(sctx, h)
+			out[i], keep[i] = a.article(sctx, h)
 		})
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("wikipedia %s: %w", a.src.Name, err)
+		return nil, err
 	}
-	return dedup(out), nil
+	kept := out[:0]
+	for i, art := range out {
+		if keep[i] {
+			kept = append(kept, art)
+		} else {
+			a.skipped.Add(1)
+		}
+	}
+	return dedup(kept), nil
+}
+
+// explain adds Wikipedia's own message (a JSON problem document or API
+// error) to a failed request.
+func explain(err error) error {
+	var fe *fetch.Error
+	if errors.As(err, &fe) && fe.Status >= 400 && len(fe.Body) > 0 {
+		if msg := fetch.JSONMessage(fe.Body); msg != "" {
+			fe.Err = fmt.Errorf("Wikipedia says: %s", canon.Clip(canon.Collapse(msg), 300))
+		}
+	}
+	return err
 }
 
 // article builds the article for one hit from its page summary, falling back
-// to the hit itself.
-func (a *Agent) article(ctx context.Context, h searchHit) models.Article {
+// to the hit itself; ok is false for a disambiguation page, which is no article.
+func (a *Agent) article(ctx context.Context, h searchHit) (art models.Article, ok bool) {
 	resp, err := a.client.Get(ctx, fetch.Request{URL: a.SummaryURL(h.Title), Accept: "application/json"})
 	if err != nil {
-		return a.fromHit(h)
+		return a.fromHit(h), true
 	}
 	var s summary
 	if err := json.Unmarshal(resp.Body, &s); err != nil || s.Title == "" {
-		return a.fromHit(h)
+		return a.fromHit(h), true
 	}
-	art := a.fromHit(h)
+	if s.Type == "disambiguation" {
+		return models.Article{}, false
+	}
+	art = a.fromHit(h)
 	if u := canon.HTTPURL(s.ContentURLs.Desktop.Page); u != "" {
 		art.URL = u
 		art.ID = canon.ID(art.URL)
 	}
-	art.Title = canon.Text(s.Title)
+	art.Title = canon.Collapse(s.Title) // title is text; displaytitle holds the HTML
 	text := strings.TrimSpace(s.Extract)
 	if s.ExtractHTML != "" {
 		// extract_html keeps the paragraph structure that extract flattens.
@@ -198,10 +234,11 @@ func (a *Agent) article(ctx context.Context, h searchHit) models.Article {
 	if s.Lang != "" {
 		art.Language = s.Lang
 	}
+	// timestamp is the last edit, not a publication date: a page has none.
 	if t, err := time.Parse(time.RFC3339, s.Timestamp); err == nil {
-		art.Published = t.UTC()
+		art.Updated = t.UTC()
 	}
-	return art
+	return art, true
 }
 
 func (a *Agent) fromHit(h searchHit) models.Article {
@@ -216,8 +253,9 @@ func (a *Agent) fromHit(h searchHit) models.Article {
 		Site:     "Wikipedia",
 		Language: a.lang(),
 	}
+	// The hit's timestamp is the page's last edit too (see article).
 	if t, err := time.Parse(time.RFC3339, h.Timestamp); err == nil {
-		art.Published = t.UTC()
+		art.Updated = t.UTC()
 	}
 	return art
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/agents/fetch"
 	"github.com/research-cli/research/fixtureserver"
 	"github.com/research-cli/research/models"
@@ -79,7 +82,8 @@ func TestSearchFixtureServer(t *testing.T) {
 	assert.Contains(t, tr.Summary, "multi-head attention")
 	assert.Contains(t, tr.Summary, "\n\n", "extract_html paragraphs kept")
 	assert.Equal(t, []string{"Deep learning architecture based on multi-head attention"}, tr.Categories)
-	assert.Equal(t, time.Date(2026, 11, 19, 22, 41, 7, 0, time.UTC), tr.Published)
+	assert.Equal(t, time.Date(2026, 11, 19, 22, 41, 7, 0, time.UTC), tr.Updated, "the last edit is updated, not published")
+	assert.True(t, tr.Published.IsZero())
 
 	fallback := arts[4]
 	assert.Equal(t, "Automatic summarization is the process of shortening a set of data computationally, to create a subset that "+
@@ -131,6 +135,8 @@ func TestSearchErrors(t *testing.T) {
 		wantErr  string
 	}{
 		{"server error", 500, "down", fetch.KindHTTP5xx, "HTTP 500"},
+		{"429 with a problem document", 429, testdata(t, "problem429.json"), fetch.KindHTTP429,
+			"HTTP 429 Too Many Requests: Wikipedia says: You are making too many requests. Please identify your client"},
 		{"api error", 200, `{"error":{"code":"badvalue","info":"Unrecognized value for parameter \"list\""}}`, fetch.KindHTTP4xx, "badvalue"},
 		{"not json", 200, "<html></html>", fetch.KindMalformed, "decode search response"},
 		{"no query", 200, `{"batchcomplete":""}`, fetch.KindMalformed, "no query.search"},
@@ -146,7 +152,7 @@ func TestSearchErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, tc.wantKind, fetch.KindOf(err), "%v", err)
 			assert.Contains(t, err.Error(), tc.wantErr)
-			assert.Contains(t, err.Error(), "wikipedia wiki")
+			assert.Contains(t, err.Error(), srv.URL, "the error names the URL, not the source (the report does)")
 		})
 	}
 }
@@ -181,4 +187,74 @@ func TestSearchDeadline(t *testing.T) {
 		require.Error(t, err)
 		assert.Equal(t, fetch.KindTimeout, fetch.KindOf(err), "%v", err)
 	})
+}
+
+func testdata(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// liveShaped serves the Action API search and REST summaries shaped like the
+// live ones (testdata), with {{base}} replaced by the server's URL.
+func liveShaped(t *testing.T, srlimit *atomic.Value) *httptest.Server {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		send := func(status int, name string) {
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(strings.ReplaceAll(testdata(t, name), "{{base}}", srv.URL)))
+		}
+		switch r.URL.Path {
+		case "/w/api.php":
+			if srlimit != nil {
+				srlimit.Store(r.URL.Query().Get("srlimit"))
+			}
+			send(200, "search.json")
+		case "/api/rest_v1/page/summary/Rust_%28programming_language%29", "/api/rest_v1/page/summary/Rust_(programming_language)":
+			send(200, "summary-rust.json")
+		case "/api/rest_v1/page/summary/Rust_%28disambiguation%29", "/api/rest_v1/page/summary/Rust_(disambiguation)":
+			send(200, "summary-disambiguation.json")
+		default:
+			w.Header().Set("Content-Type", "application/problem+json")
+			send(404, "problem404.json")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestSearchLiveShape: the live APIs' fields. The timestamp is the last edit,
+// kept as updated, never as published; a disambiguation page is dropped and
+// counted; the literal and percent-encoded forms of a title are one page.
+func TestSearchLiveShape(t *testing.T) {
+	var srlimit atomic.Value
+	srv := liveShaped(t, &srlimit)
+	a := New(models.Source{Name: "w", URL: srv.URL, MaxResults: 500}, newClient(t))
+	arts, err := a.Search(context.Background(), "rust")
+	require.NoError(t, err)
+	assert.Equal(t, "50", srlimit.Load(), "max_results is bounded: each hit costs a summary request")
+	require.Len(t, arts, 2)
+	assert.Equal(t, 1, a.Skipped(), "the disambiguation page is counted")
+
+	rust := arts[0]
+	assert.Equal(t, "Rust (programming language)", rust.Title)
+	assert.Equal(t, srv.URL+"/wiki/Rust_(programming_language)", rust.URL)
+	assert.Equal(t, canon.URL(a.PageURL("Rust (programming language)")), rust.URL,
+		"the summary's literal parentheses and PageURL's %28 %29 are one page")
+	assert.True(t, rust.Published.IsZero(), "a Wikipedia page has no publication date in these APIs")
+	assert.Equal(t, time.Date(2026, 11, 23, 8, 14, 52, 0, time.UTC), rust.Updated)
+	assert.Equal(t, []string{"General-purpose programming language"}, rust.Categories)
+	assert.Contains(t, rust.Summary, "Rust is a general-purpose programming language")
+
+	oxide := arts[1]
+	assert.Equal(t, "Ferrous oxide", oxide.Title)
+	assert.Equal(t, "a compound of iron & oxygen, a component of rust's colour", oxide.Summary, "a 404 summary falls back to the snippet, highlight tags stripped")
+	assert.True(t, oxide.Published.IsZero())
+	assert.Equal(t, time.Date(2026, 9, 15, 11, 0, 0, 0, time.UTC), oxide.Updated)
+
+	for _, art := range arts {
+		assert.NotContains(t, art.Title, "disambiguation")
+	}
 }

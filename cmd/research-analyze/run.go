@@ -85,14 +85,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 	}()
 
-	data, err := io.ReadAll(io.LimitReader(stdin, maxRequestBytes+1))
+	data, err := readInput(stdin, maxRequestBytes)
+	if errors.Is(err, errTooLarge) {
+		fmt.Fprintf(stderr, "research-analyze: invalid request: larger than %d bytes\n", maxRequestBytes)
+		return exitInvalid
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "research-analyze: read request: %v\n", err)
 		return exitInternal
-	}
-	if len(data) > maxRequestBytes {
-		fmt.Fprintf(stderr, "research-analyze: invalid request: larger than %d bytes\n", maxRequestBytes)
-		return exitInvalid
 	}
 	req, err := decodeRequest(data)
 	if err != nil {
@@ -134,11 +134,22 @@ func reportPanic(stderr io.Writer, r any, stack []byte) {
 }
 
 // decodeRequest parses and validates a request. Its errors say what is
-// wrong and where (byte offset, line and column for JSON errors).
+// wrong and where (byte offset, line and column for JSON errors). The
+// common form is decoded in parallel (decodeFast); everything else, and
+// every invalid request, by one json.Unmarshal of the whole document.
 func decodeRequest(data []byte) (*models.AnalysisRequest, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%w: empty input, want one JSON request", models.ErrInvalidRequest)
 	}
+	if wire, pub, pubErrs, ok := decodeFast(data); ok {
+		return assembleRequest(&wire, pub, pubErrs)
+	}
+	return decodeWhole(data)
+}
+
+// decodeWhole is decodeRequest with one json.Unmarshal of the whole document:
+// the reference behaviour, and the source of every JSON error message.
+func decodeWhole(data []byte) (*models.AnalysisRequest, error) {
 	var wire wireRequest
 	if err := json.Unmarshal(data, &wire); err != nil {
 		var syn *json.SyntaxError
@@ -159,26 +170,17 @@ func decodeRequest(data []byte) (*models.AnalysisRequest, error) {
 			return nil, fmt.Errorf("%w: bad JSON: %v", models.ErrInvalidRequest, err)
 		}
 	}
-	req := wire.AnalysisRequest
-	req.Articles = make([]models.Article, len(wire.Articles))
-	var pubErr error
+	pub := make([]time.Time, len(wire.Articles))
+	pubErrs := make([]error, len(wire.Articles))
 	for i := range wire.Articles {
-		a := &wire.Articles[i]
-		req.Articles[i] = a.Article
-		t, err := parsePublished(a.Published)
-		if err != nil && pubErr == nil {
-			pubErr = fmt.Errorf("%w: articles[%d] (id %q): published: %v", models.ErrInvalidRequest, i, a.ID, err)
-		}
-		req.Articles[i].Published = t
+		pub[i], pubErrs[i] = parsePublished(wire.Articles[i].Published)
 	}
-	// The contract's own checks first (version, ids), then the dates.
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	if pubErr != nil {
-		return nil, pubErr
-	}
-	return &req, nil
+	return assembleRequest(&wire, pub, pubErrs)
+}
+
+// publishedError is the error for article i's unparseable date.
+func publishedError(i int, id string, err error) error {
+	return fmt.Errorf("%w: articles[%d] (id %q): published: %v", models.ErrInvalidRequest, i, id, err)
 }
 
 // wireRequest is the request as it arrives: articles' published dates are
