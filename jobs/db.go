@@ -239,6 +239,9 @@ func (d *DB) List(ctx context.Context, states []string, limit int) ([]Job, error
 
 func list[TTx any](ctx context.Context, b *backend[TTx], params *river.JobListParams) ([]*rivertype.JobRow, error) {
 	if err := b.validate(ctx); err != nil {
+		if b.kind == "sqlite" && errors.Is(err, errNotMigrated) {
+			return nil, nil // no worker ever ran on this store: no jobs
+		}
 		return nil, err
 	}
 	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})
@@ -268,18 +271,17 @@ func openSQLite(ctx context.Context, path string) (*backend[*sql.Tx], error) {
 	}
 	db.SetMaxOpenConns(1)
 	return &backend[*sql.Tx]{
-		kind:   "sqlite",
-		where:  path,
-		driver: riversqlite.New(db),
-		store:  st,
-		begin:  func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
-		commit: func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
-		undo:   func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
-		record: func(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
-			_, err := st.CommitTx(ctx, tx, recs)
-			return err
-		},
-		close: func() error { return errors.Join(db.Close(), st.Close()) },
+		kind:          "sqlite",
+		where:         path,
+		driver:        riversqlite.New(db),
+		store:         st,
+		begin:         func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		commit:        func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		undo:          func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		recordPending: st.RecordPendingTx,
+		recordRuns:    st.RecordRunsTx,
+		markDelivered: st.MarkDeliveredTx,
+		close:         func() error { return errors.Join(db.Close(), st.Close()) },
 	}, nil
 }
 
@@ -309,18 +311,17 @@ func openPostgres(ctx context.Context, database string) (*backend[pgx.Tx], error
 		return nil, fmt.Errorf("database %s: %w", where, err)
 	}
 	return &backend[pgx.Tx]{
-		kind:   "postgres",
-		where:  where,
-		driver: riverpgxv5.New(pool),
-		store:  st,
-		begin:  func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
-		commit: func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
-		undo:   func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
-		record: func(ctx context.Context, tx pgx.Tx, recs []store.Record) error {
-			_, err := st.CommitTx(ctx, tx, recs)
-			return err
-		},
-		close: func() error { pool.Close(); return nil },
+		kind:          "postgres",
+		where:         where,
+		driver:        riverpgxv5.New(pool),
+		store:         st,
+		begin:         func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
+		commit:        func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		undo:          func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		recordPending: st.RecordPendingTx,
+		recordRuns:    st.RecordRunsTx,
+		markDelivered: st.MarkDeliveredTx,
+		close:         func() error { pool.Close(); return nil },
 	}, nil
 }
 

@@ -19,13 +19,14 @@ type jobsOutput struct {
 		Name string `json:"name"`
 	} `json:"schedules"`
 	Jobs []struct {
-		ID        int64     `json:"id"`
-		Kind      string    `json:"kind"`
-		State     string    `json:"state"`
-		Digest    string    `json:"digest"`
-		Period    time.Time `json:"period"`
-		Attempt   int       `json:"attempt"`
-		LastError string    `json:"last_error"`
+		ID          int64     `json:"id"`
+		Kind        string    `json:"kind"`
+		State       string    `json:"state"`
+		Digest      string    `json:"digest"`
+		Period      time.Time `json:"period"`
+		Attempt     int       `json:"attempt"`
+		AttemptedBy string    `json:"attempted_by"`
+		LastError   string    `json:"last_error"`
 	} `json:"jobs"`
 }
 
@@ -36,7 +37,7 @@ func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
 	dir := t.TempDir()
 	srv, url := newTopicServer(t)
 	topics := topicNames(12)
-	cfg := writeConfig(t, dir, url, topics)
+	cfg := writeConfig(t, dir, url, topics, false)
 	out := filepath.Join(dir, "delivered")
 	args := []string{"--config", cfg, "--deliver-to", out, "--digest-workers", "2", "--digest-timeout", "8s",
 		"--rescue-after", "10s", "--delivery-timeout", "8s", "--poll", "200ms", "--grace", "10s"}
@@ -75,6 +76,14 @@ func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
 		runs, err := st.Runs(context.Background(), tp, 0)
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, "topic %q digested exactly once", tp)
+	}
+	pending, err := st.PendingDigests(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, pending, "the outbox has delivered every digest")
+	for _, tp := range topics {
+		sent, err := st.Sent(context.Background(), tp)
+		require.NoError(t, err)
+		assert.Len(t, sent, 3, "topic %q: its three stories sent, once", tp)
 	}
 	files := deliveredFiles(t, out)
 	assert.Len(t, files, len(topics), "one delivered file per digest: %v", files)
@@ -115,4 +124,70 @@ func TestWorkerOnSQLiteKilledMidJobAndRestarted(t *testing.T) {
 	assert.NotEmpty(t, logLines(t, b.log, "worker stopped"))
 	t.Logf("%d digests, %d rescued after the kill\n%s", len(digests), rescued, tail(b.log, 12))
 	_ = fmt.Sprint()
+}
+
+// TestWorkerSIGTERMHandsBackRunningJobs: SIGTERM while digests are running
+// (their fetches hang) lets them run for the grace period, then cancels them
+// and exits 0; they are back in the queue at once (not after the rescue
+// delay), and the next worker completes each exactly once.
+func TestWorkerSIGTERMHandsBackRunningJobs(t *testing.T) {
+	dir := t.TempDir()
+	srv, url := newTopicServer(t)
+	topics := topicNames(4)
+	cfg := writeConfig(t, dir, url, topics, false)
+	out := filepath.Join(dir, "delivered")
+	args := []string{"--config", cfg, "--deliver-to", out, "--digest-workers", "2", "--digest-timeout", "60s",
+		"--rescue-after", "10m", "--delivery-timeout", "8s", "--poll", "200ms", "--grace", "1s"}
+
+	srv.closeGate()
+	a := startWorker(t, dir, "a", args...)
+	eventually(t, 60*time.Second, "the worker holds two digests", func() bool { return srv.total() >= 2 },
+		func() string { return tail(a.log, 20) })
+	assert.Equal(t, 0, a.stop(t, 60*time.Second), "SIGTERM: exit 0; log:\n%s", tail(a.log, 20))
+	assert.NotEmpty(t, logLines(t, a.log, "grace period over: cancelling running jobs, which go back to the queue"))
+	srv.openGate()
+
+	// With a rescue delay of ten minutes, only a job handed back can run now.
+	b := startWorker(t, dir, "b", args...)
+	db := filepath.Join(dir, "digests.db")
+	eventually(t, 120*time.Second, "every digest done by the next worker", func() bool {
+		st, err := store.Open(context.Background(), db)
+		if err != nil {
+			return false
+		}
+		defer st.Close()
+		runs, _ := st.Runs(context.Background(), "", 0)
+		return len(runs) >= len(topics) && len(deliveredFiles(t, out)) >= len(topics)
+	}, func() string { return tail(b.log, 20) })
+	assert.Equal(t, 0, b.stop(t, 60*time.Second))
+
+	stdout, stderr, code := research(t, dir, "jobs", "--config", cfg, "--all", "-f", "json")
+	require.Equal(t, 0, code, stderr)
+	var jl jobsOutput
+	require.NoError(t, json.Unmarshal([]byte(stdout), &jl), stdout)
+	// The jobs the first worker held were handed back (River does not count
+	// an attempt cancelled by a stopping client) and the second one ran them,
+	// ten minutes before any rescue could have.
+	held := map[int64]bool{}
+	for _, l := range logLines(t, a.log, "digest started") {
+		held[int64(l["job"].(float64))] = true
+	}
+	require.GreaterOrEqual(t, len(held), 2, "the first worker had started two digests")
+	for _, j := range jl.Jobs {
+		if j.Kind != "research_digest" {
+			continue
+		}
+		assert.Equal(t, "completed", j.State)
+		if held[j.ID] {
+			assert.Equal(t, "b", j.AttemptedBy, "job %d handed back and run by the next worker", j.ID)
+		}
+	}
+	st, err := store.Open(context.Background(), db)
+	require.NoError(t, err)
+	defer st.Close()
+	for _, tp := range topics {
+		runs, err := st.Runs(context.Background(), tp, 0)
+		require.NoError(t, err)
+		assert.Len(t, runs, 1, "topic %q once", tp)
+	}
 }
