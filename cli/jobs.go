@@ -91,7 +91,7 @@ and when each schedule of the config fires next. Completed jobs are listed with 
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
 	f.StringArrayVar(&o.states, "state", nil, "only jobs in this `state` (available, scheduled, running, retryable, discarded, cancelled, completed; repeatable)")
 	f.BoolVar(&o.all, "all", false, "include completed jobs")
-	f.IntVarP(&o.limit, "limit", "n", 100, "jobs listed")
+	f.IntVarP(&o.limit, "limit", "n", 100, "jobs listed (0: all, up to 10000)")
 	cmd.AddCommand(newJobsRetry(ios))
 	return cmd
 }
@@ -151,8 +151,13 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usageError{fmt.Errorf("unknown format %q: use text or json", o.format)}
 	}
-	if o.limit < 1 {
-		return usageError{fmt.Errorf("--limit %d: must be at least 1", o.limit)}
+	// -n/--limit reads as in every command: N listed, 0 all (the queue lists
+	// at most 10000 at a time).
+	if o.limit < 0 || o.limit > 10000 {
+		return usageError{fmt.Errorf("--limit %d: must be between 0 (all) and 10000", o.limit)}
+	}
+	if o.limit == 0 {
+		o.limit = 10000
 	}
 	cfg, err := config.Load(o.configPath)
 	if err != nil {
