@@ -284,7 +284,7 @@ type kindCache struct {
 const kindRecent = 2048
 
 func newKindCache(vocab []string) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(4096)}
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(1024)}
 }
 
 // of returns the kind of token t of text src.
