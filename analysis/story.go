@@ -345,9 +345,8 @@ func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
 // the same story, in order. Candidates share at least storyHits index terms (a
 // title term counting two) whose posting lists are short; dense per-worker counters find
 // them without a map.
-func storyPairs(c *corpus, idf []float64) [][2]int {
+func storyPairs(c *corpus, idf []float64, ps []storyProfile) [][2]int {
 	n := len(c.docs)
-	ps := buildStoryProfiles(c)
 	sw := &storyWeights{idf: idf, shared: make([]float64, len(idf))}
 	for t, df := range c.df {
 		if df >= 2 {
