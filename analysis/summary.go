@@ -372,11 +372,9 @@ func graphSentences(cands []sentence, rel []float64) []int {
 // Scores are scaled so the best is 1; sentences outside the graph score 0.
 func lexRank(cands []sentence, g []int, rel []float64) {
 	n := len(g)
-	type edge struct {
-		to int
-		w  float64
-	}
-	adj := make([][]edge, n)
+	// sim is the dense similarity matrix (n ≤ summaryGraph), links below
+	// the threshold zeroed; deg is each row's sum.
+	sim := make([]float64, n*n)
 	deg := make([]float64, n)
 	for a := range n {
 		for b := a + 1; b < n; b++ {
@@ -384,8 +382,7 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 			if s < lexThreshold || s <= 0 {
 				continue
 			}
-			adj[a] = append(adj[a], edge{b, s})
-			adj[b] = append(adj[b], edge{a, s})
+			sim[a*n+b], sim[b*n+a] = s, s
 			deg[a] += s
 			deg[b] += s
 		}
@@ -421,8 +418,9 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 				continue
 			}
 			share := lexDamping * p[a] / deg[a]
-			for _, e := range adj[a] {
-				next[e.to] += share * e.w
+			row := sim[a*n : (a+1)*n]
+			for b, w := range row {
+				next[b] += share * w
 			}
 		}
 		var diff float64
