@@ -70,3 +70,36 @@ func TestPresentationMarksSeen(t *testing.T) {
 	assert.Equal(t, "q", r.Query, "the result itself is untouched")
 	assert.Equal(t, "https://example.org/c", r.Articles[2].URL)
 }
+
+func TestFreshSentences(t *testing.T) {
+	an := &models.AnalysisReport{Summary: []models.SummarySentence{{Text: "One."}, {Text: "Two."}, {Text: "Three."}, {Text: "Four."}}}
+	said := func(texts ...string) *session.Session {
+		se := &session.Session{}
+		for _, x := range texts {
+			se.Messages = append(se.Messages, session.Message{Role: "assistant", Text: x})
+		}
+		return se
+	}
+	tests := []struct {
+		name     string
+		se       *session.Session
+		want     []string
+		repeated int
+	}{
+		{"first answer", nil, []string{"One.", "Two."}, 0},
+		{"already given give way", said("One.\nThree."), []string{"Two.", "Four."}, 2},
+		{"from the rolling summary too", &session.Session{Summary: "Q1: q → Two."}, []string{"One.", "Three."}, 1},
+		{"all given: the best stand again", said("One. Two. Three. Four."), []string{"One.", "Two."}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, repeated := freshSentences(an, tc.se, 2)
+			var texts []string
+			for _, s := range got {
+				texts = append(texts, s.Text)
+			}
+			assert.Equal(t, tc.want, texts)
+			assert.Equal(t, tc.repeated, repeated)
+		})
+	}
+}
