@@ -103,3 +103,25 @@ func TestFreshSentences(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteSessionIsSafe(t *testing.T) {
+	at := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+	se := &session.Session{ID: "s", Created: at, Updated: at, Turns: 3,
+		Summary: "Q1: first\x1b]0;owned\x07 question → its answer",
+		Messages: []session.Message{
+			{Turn: 3, Role: "user", Text: "and \u202eit?", Query: "it\x1b[2J sparse attention"},
+			{Turn: 3, Role: "assistant", Text: "An answer\nover two lines [1]."},
+		},
+		Articles: []session.Article{{Key: "k", URL: "https://example.org/a\x1b[31m", Title: "Title\u2066", Source: "hn", Turn: 1, N: 1}},
+	}
+	var b bytes.Buffer
+	require.NoError(t, writeSession(&b, se))
+	out := b.String()
+	for _, bad := range []string{"\x1b", "\u202e", "\u2066", "\x07"} {
+		assert.NotContains(t, out, bad)
+	}
+	assert.Contains(t, out, "Earlier (summarised)\n  Q1: first question → its answer")
+	assert.Contains(t, out, "You (3): and it?\n  researched as: it sparse attention")
+	assert.Contains(t, out, "  An answer over two lines [1].")
+	assert.Contains(t, out, "answer 1 [1]  Title (hn)")
+}
