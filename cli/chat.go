@@ -72,6 +72,7 @@ articles, streamed as it arrives (see docs/llm.md).`,
 	f.StringVar(&o.store, "store", "", "session store `FILE` (default: sessions.store, else $XDG_DATA_HOME/research/sessions.db)")
 	f.BoolVar(&o.noModel, "no-model", false, "do not ask the configured model; the extractive summary only")
 	o.q.bind(cmd, ios)
+	_ = cmd.RegisterFlagCompletionFunc("session", completeSessionIDs(ios, &o.store, &o.q.configPath))
 	o.q.limit = chatLimit
 	if fl := f.Lookup("limit"); fl != nil {
 		fl.DefValue = fmt.Sprint(chatLimit)

@@ -108,6 +108,9 @@ func TestChatScriptedSession(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	var res struct {
 		Query    string `json:"query"`
+		Analysis struct {
+			Summary []json.RawMessage `json:"summary"`
+		} `json:"analysis"`
 		Articles []struct {
 			ID string `json:"id"`
 		} `json:"articles"`
@@ -129,6 +132,8 @@ func TestChatScriptedSession(t *testing.T) {
 	assert.Equal(t, res.Query, res.Session.Followup.Query, "the analysis ran on the follow-up's query")
 	assert.NotEmpty(t, res.Session.Followup.Added, "a question with nothing of its own takes key phrases of the articles found")
 	assert.Contains(t, errs, "session t1, answer 4")
+	assert.NotEmpty(t, res.Analysis.Summary)
+	assert.LessOrEqual(t, len(res.Analysis.Summary), 5, "the summary is what the answer shows, not the doubled request")
 
 	code, out, _ = inProcess(t, ctx, "", "sessions", "list", "--store", db)
 	require.Equal(t, 0, code)
@@ -333,4 +338,86 @@ func TestDemoSession(t *testing.T) {
 	}
 	assert.NotEqual(t, summaryOf(parts[1]), summaryOf(parts[2]))
 	assert.NotEqual(t, summaryOf(parts[2]), summaryOf(parts[3]))
+}
+
+// TestChatWithModel: in a session, the model is told the conversation so far,
+// so that "it" in a follow-up can be understood; its answer is remembered.
+func TestChatWithModel(t *testing.T) {
+	_, fixtureCfg := startFixtures(t)
+	srv, prompts := fakeOllama(t, "ok", "Mamba is a state-space model [2].")
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	conf := sessionConfig(t, patientConfig(t, fixtureCfg), db, fmt.Sprintf("llm:\n  endpoint: %s\n  model: llama3.2\n  timeout: 10m\n  idle_timeout: 5m\n", srv.URL))
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	stdin := fixtureserver.Question + "\nand how does it compare to Mamba?\n"
+	code, out, errs := inProcess(t, ctx, stdin, append([]string{"chat", "--session", "m", "--config", conf}, fastSources()...)...)
+	require.Equal(t, 0, code, errs)
+	assert.Equal(t, 2, strings.Count(out, "Answer (llama3.2"), out)
+	ps := prompts()
+	require.Len(t, ps, 2)
+	assert.NotContains(t, ps[0], "Earlier in this conversation")
+	assert.Contains(t, ps[1], "Earlier in this conversation:\nQ1: "+fixtureserver.Question)
+	assert.Contains(t, ps[1], "Question: and how does it compare to Mamba?")
+
+	code, out, errs = inProcess(t, ctx, "", "sessions", "show", "m", "--store", db, "--format", "json")
+	require.Equal(t, 0, code, errs)
+	var se session.Session
+	require.NoError(t, json.Unmarshal([]byte(out), &se))
+	require.Len(t, se.Messages, 4)
+	assert.True(t, strings.HasPrefix(se.Messages[3].Text, "Mamba is a state-space model [2]."), "the model's answer is remembered: %q", se.Messages[3].Text)
+
+	// --no-model leaves the model out.
+	code, out, errs = inProcess(t, ctx, "tell me more\n", append([]string{"chat", "--session", "m", "--config", conf, "--no-model"}, fastSources()...)...)
+	require.Equal(t, 0, code, errs)
+	assert.NotContains(t, out, "Answer (")
+	assert.Len(t, prompts(), 2)
+}
+
+// sessionsConfigFile is a config naming only the session store.
+func sessionsConfigFile(t *testing.T, db string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "c.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(fmt.Sprintf("sessions:\n  store: %q\n", db)), 0o644))
+	return p
+}
+
+func TestSessionIDsComplete(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	s, err := session.Open(ctx, db, session.Limits{})
+	require.NoError(t, err)
+	for _, id := range []string{"alpha", "beta"} {
+		_, err := s.AddTurn(ctx, id, session.Turn{Followup: session.Contextualize("question of "+id, nil), Answer: "a"})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Close())
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		not  []string
+	}{
+		{"show", []string{"__complete", "sessions", "show", "--store", db, ""}, []string{"alpha\tquestion of alpha", "beta\t"}, nil},
+		{"rm with a prefix", []string{"__complete", "sessions", "rm", "--store", db, "al"}, []string{"alpha\t"}, []string{"beta"}},
+		{"chat --session", []string{"__complete", "chat", "--store", db, "--session", ""}, []string{"alpha\t", "beta\t"}, nil},
+		{"research --session", []string{"__complete", "--config", sessionsConfigFile(t, db), "--session", "b"}, []string{"beta\t"}, []string{"alpha"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := inProcess(t, ctx, "", tc.args...)
+			require.Equal(t, 0, code, errs)
+			for _, w := range tc.want {
+				assert.Contains(t, out, w)
+			}
+			for _, n := range tc.not {
+				assert.NotContains(t, out, n)
+			}
+		})
+	}
+	missing := filepath.Join(t.TempDir(), "none.db")
+	code, _, _ := inProcess(t, ctx, "", "__complete", "sessions", "show", "--store", missing, "")
+	assert.Equal(t, 0, code)
+	_, err = os.Stat(missing)
+	assert.ErrorIs(t, err, os.ErrNotExist, "completion creates no store")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -118,6 +119,8 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 			})
 		},
 	}
+	show.ValidArgsFunction = completeSessionIDs(ios, &o.store, &o.configPath)
+	rm.ValidArgsFunction = completeSessionIDs(ios, &o.store, &o.configPath)
 	cmd.AddCommand(list, show, rm)
 	return cmd
 }
@@ -184,4 +187,39 @@ func writeSession(w io.Writer, se *session.Session) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// completeSessionIDs completes session ids from the store the command would
+// use (its --store, else the config's, else the default). It never creates a
+// store: with none there, there is nothing to complete.
+func completeSessionIDs(ios IO, store, configPath *string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := config.Build(*configPath, ios.env, nil)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		path, err := sessionStorePath(ios, *store, cfg)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		s, err := session.Open(cmd.Context(), path, sessionLimits(cfg))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		defer s.Close()
+		infos, err := s.List(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, in := range infos {
+			if strings.HasPrefix(in.ID, prefix) {
+				out = append(out, in.ID+"\t"+textsafe.Line(render.Truncate(in.LastQuestion, 50)))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }

@@ -184,7 +184,13 @@ func TestPromptBudget(t *testing.T) {
 			assert.Contains(t, msgs[1].Content, "Question: q?")
 		})
 	}
-	msgs, _ := Prompt(req, 1000)
+	long2 := req
+	long2.Context = strings.Repeat("Q: an old question about something else entirely\n", 200) + "Q9: the latest question"
+	msgs, inc := Prompt(long2, 1000)
+	assert.Equal(t, []int{1, 2, 3}, inc, "a long conversation does not crowd out the articles")
+	assert.Contains(t, msgs[1].Content, "Q9: the latest question")
+	assert.Less(t, strings.Count(msgs[1].Content, "an old question"), 30)
+	msgs, _ = Prompt(req, 1000)
 	assert.Contains(t, msgs[1].Content, "short text", "a short text is given whole")
 	assert.Contains(t, msgs[1].Content, "…", "a long one is cut, and the cut is marked")
 }
