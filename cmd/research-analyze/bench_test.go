@@ -102,11 +102,12 @@ func median(ts []time.Duration) time.Duration {
 // floorOnce reads and decodes raw as the program does, then tokenizes every
 // text of every article once, on GOMAXPROCS goroutines.
 func floorOnce(b *testing.B, raw []byte) {
-	data, err := readInput(bytes.NewReader(raw), maxRequestBytes)
+	data, release, err := readRequest(bytes.NewReader(raw), maxRequestBytes)
 	if err != nil {
 		b.Fatal(err)
 	}
 	req, err := decodeRequest(data)
+	release()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/research-cli/research/analysis/synth"
+	"github.com/research-cli/research/models"
 )
 
 // sameAsWhole checks that decodeRequest (the parallel fast path when it
@@ -121,4 +123,22 @@ func FuzzDecodeFastMatchesEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsWhole(t, data)
 	})
+}
+
+// The parallel decode gives the same request whatever the number of cores.
+func TestDecodeFastSameAcrossGOMAXPROCS(t *testing.T) {
+	raw, err := json.Marshal(synth.Request(500, 500, 2, "kalo"))
+	require.NoError(t, err)
+	var want *models.AnalysisRequest
+	for _, procs := range []int{1, 2, 3, 8} {
+		prev := runtime.GOMAXPROCS(procs)
+		got, err := decodeRequest(raw)
+		runtime.GOMAXPROCS(prev)
+		require.NoError(t, err)
+		if want == nil {
+			want = got
+			continue
+		}
+		assert.Equal(t, want, got, "GOMAXPROCS=%d", procs)
+	}
 }

@@ -12,6 +12,30 @@ const readChunk = 4 << 20
 // errTooLarge is returned by readInput for input longer than its limit.
 var errTooLarge = errors.New("input larger than the limit")
 
+// errNoMapping means readMapped could not map memory; readInput then reads
+// into the Go heap.
+var errNoMapping = errors.New("no memory mapping")
+
+// readRequest reads the request from r: from a pipe, into a memory mapping
+// outside the Go heap (readMapped) when the system has one, else as
+// readInput does. release frees what the data lives in; call it once the
+// request is decoded.
+func readRequest(r io.Reader, limit int64) (data []byte, release func(), err error) {
+	if f, ok := r.(*os.File); !ok || !isRegular(f) {
+		data, release, err := readMapped(r, limit)
+		if !errors.Is(err, errNoMapping) {
+			return data, release, err
+		}
+	}
+	data, err = readInput(r, limit)
+	return data, func() {}, err
+}
+
+func isRegular(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
+}
+
 // readInput reads all of r: errTooLarge, with nothing kept, when r holds more
 // than limit bytes. A regular file is read in one exact-size buffer. Anything else
 // (a pipe) is read in fixed chunks, then copied once into one buffer of the

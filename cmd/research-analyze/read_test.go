@@ -67,3 +67,46 @@ func TestReadInput(t *testing.T) {
 		assert.True(t, bytes.Equal(data, got))
 	})
 }
+
+// readRequest reads a stream into a mapping (on Linux) that release frees,
+// and refuses an oversized one without keeping it.
+func TestReadRequest(t *testing.T) {
+	data := bytes.Repeat([]byte("request "), 600_000) // 4.8 MB: several doublings from 1 MiB
+	tests := []struct {
+		name  string
+		r     io.Reader
+		limit int64
+		want  int
+	}{
+		{"stream", bytes.NewReader(data), 1 << 30, len(data)},
+		{"one-byte reads", iotest.OneByteReader(bytes.NewReader(data[:70_000])), 1 << 30, 70_000},
+		{"exactly the first mapping", bytes.NewReader(data[:firstMappingSize()]), 1 << 30, firstMappingSize()},
+		{"at the limit", bytes.NewReader(data), int64(len(data)), len(data)},
+		{"over the limit", bytes.NewReader(data), int64(len(data)) - 1, -1},
+		{"empty", bytes.NewReader(nil), 1 << 30, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, release, err := readRequest(tc.r, tc.limit)
+			if tc.want < 0 {
+				require.ErrorIs(t, err, errTooLarge)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, got, tc.want)
+			assert.True(t, bytes.Equal(data[:tc.want], got))
+			release()
+		})
+	}
+	t.Run("read error", func(t *testing.T) {
+		boom := errors.New("boom")
+		_, _, err := readRequest(io.MultiReader(bytes.NewReader(data[:10]), iotest.ErrReader(boom)), 1<<30)
+		assert.ErrorIs(t, err, boom)
+	})
+}
+
+func TestSoftLimitLeavesAMargin(t *testing.T) {
+	assert.Equal(t, int64(1932735284), softLimit(2<<30))
+	assert.Less(t, softLimit(16<<20), int64(16<<20))
+	assert.Positive(t, softLimit(1))
+}
