@@ -129,7 +129,9 @@ func digestTargets(ios IO, cfg *config.Config, o *digestOptions, format render.F
 	}
 	ts, err = deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
 	if err != nil {
-		return nil, false, err
+		// A secret that is not set or a CA file that cannot be read is the
+		// configuration's fault: exit 2, before anything is fetched.
+		return nil, false, usageError{err}
 	}
 	return ts, true, nil
 }
@@ -511,7 +513,7 @@ func runTestDelivery(ctx context.Context, ios IO, configPath string) error {
 	}
 	targets, err := deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	host, _ := os.Hostname()
 	now := time.Now()
