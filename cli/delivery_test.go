@@ -378,6 +378,10 @@ func TestDigestFailingTargetsKeepItPending(t *testing.T) {
 	assert.Empty(t, sent)
 	require.NoError(t, st.Close())
 
+	r = research(t, ctx, "digest", "history", "--store", e.db)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `pending: digest 1 of .* \(2 new articles\) for hook: 1 failed attempt, last: webhook hook: .* answered 500`, r.stdout)
+
 	// Still failing: nothing new is built while the digest is pending.
 	e.hook.fail(1)
 	r = e.run(ctx, t)
