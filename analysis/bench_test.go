@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -91,4 +92,27 @@ func broadQuery(req *models.AnalysisRequest) string {
 		return strings.Compare(a, b)
 	})
 	return strings.Join(words[:min(2, len(words))], " ")
+}
+
+// BenchmarkAnalyzeSmall is a request a person reads: the demo capture's first
+// 10 articles and all 31 (real English text, so the keyphrase word kinds and
+// the background table are used).
+func BenchmarkAnalyzeSmall(b *testing.B) {
+	raw, err := os.ReadFile("../testdata/analysis/demo-request.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var req models.AnalysisRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{10, len(req.Articles)} {
+		r := req
+		r.Articles = req.Articles[:n]
+		b.Run(fmt.Sprintf("articles=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				Analyze(&r)
+			}
+		})
+	}
 }

@@ -99,20 +99,6 @@ var invariantS = map[string]bool{"news": true, "series": true, "species": true, 
 	"operations": true, "materials": true, "jobs": true, "sciences": true, "services": true, "emissions": true,
 	"products": true, "markets": true}
 
-// genericNouns are English nouns too general to be a keyphrase on their own.
-var genericNouns = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`paper papers article articles study studies approach approaches method methods
-		result results problem problems work works way ways case cases part parts number numbers set sets
-		example examples issue issues aspect aspects fact facts kind kinds type types form forms order terms
-		term level levels point points thing things lot lots year years today people relationship
-		relationships impact impacts application applications development developments technology
-		technologies solution solutions`) {
-		genericNouns[w] = true
-	}
-}
-
 // adjectiveSuffixes end words that are mostly adjectives.
 var adjectiveSuffixes = []string{"ous", "ble", "bles", "ive"}
 
@@ -149,7 +135,11 @@ func (p *phrase) seq() []uint32 { return p.terms[:p.n] }
 func contains(a, b *phrase) bool {
 	as, bs := a.seq(), b.seq()
 	for i := 0; i+len(bs) <= len(as); i++ {
-		if slices.Equal(as[i:i+len(bs)], bs) {
+		k := 0
+		for k < len(bs) && as[i+k] == bs[k] {
+			k++
+		}
+		if k == len(bs) {
 			return true
 		}
 	}
@@ -170,14 +160,14 @@ func hashTerms(ts []uint32) uint64 {
 // English, from the background tagger statistics (or, for a word the
 // background text does not have, from its ending).
 const (
-	kindBreak     uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
-	kindNoHead                      // never last: rarely a noun (adjectives, participles, verbs)
-	kindNoStart                     // never first: a verb form that is rarely a noun or an adjective ("proposed")
-	kindPlural                      // a plural noun or a verb in the third person: the phrase ends after it
-	kindGeneric                     // too general to be a keyphrase alone ("paper", "results")
-	kindShort                       // one letter: never at an edge
-	kindVerbish                     // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
-	kindCommonAdj                   // an adjective common in general English ("large", "crucial"): never first
+	kindBreak      uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
+	kindNoHead                       // never last: rarely a noun (adjectives, participles, verbs)
+	kindNoStart                      // never first: a verb form that is rarely a noun or an adjective ("proposed")
+	kindPlural                       // a plural noun or a verb in the third person: the phrase ends after it
+	kindGeneric                      // too general to be a keyphrase alone ("paper", "results")
+	kindShort                        // one letter: never at an edge
+	kindVerbish                      // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
+	kindMostlyVerb                   // the tagger made it a verb at least half of the time
 )
 
 // closedBreak are English words that are never part of a keyphrase although
@@ -214,6 +204,17 @@ func init() {
 	}
 }
 
+// genericShare: a word in more than this share of the background documents
+// is too common in general English to be a keyphrase on its own ("paper",
+// "results", "memory", "end").
+var genericShare = 0.005
+
+// genericStem reports whether a stem is too common in general English to be
+// a keyphrase alone.
+func genericStem(stem string) bool {
+	return stem != "" && float64(background.DocFreq(stem)) > genericShare*float64(background.Docs())
+}
+
 // englishKind is the kind of an English word (lw: folded; stem: its stem).
 func englishKind(lw, stem string) uint8 {
 	var k uint8
@@ -230,10 +231,16 @@ func englishKind(lw, stem string) uint8 {
 		if v >= 3 || g >= 8 || (v >= 1 && pluralLike(lw)) {
 			k |= kindVerbish
 		}
+		if v >= 8 {
+			k |= kindMostlyVerb
+		}
 		if n+g < 4 {
 			k |= kindNoHead
 		}
 		if v+p >= 12 && n+j < 4 {
+			k |= kindNoStart
+		}
+		if g >= 10 && n+j <= 3 { // a verb's -ing form: "reducing overhead", "turning telecommunications"
 			k |= kindNoStart
 		}
 
@@ -254,26 +261,30 @@ func englishKind(lw, stem string) uint8 {
 	if pluralLike(lw) {
 		k |= kindPlural
 	}
-	if genericNouns[lw] {
+	if genericStem(stem) {
 		k |= kindGeneric
 	}
 	return k
 }
 
 // kindCache classifies tokens for one worker. Classifying a word costs a fold
-// and a search of the background table, so the kind is cached per term id
-// (with a hash of the surface form it was computed for: "learning" and
-// "learn" share a stem, not a kind), then per surface form.
+// and a search of the background table, so kinds are cached by a 64-bit
+// hash of the surface form ("learning" and "learn" share a stem, not a
+// kind): one hash and one probe per token, no string map.
 type kindCache struct {
 	an    *text.Analyzer
-	vocab []string
-	sig   []uint64 // sig[term]: 64-bit hash of the surface form kind[term] is for, 0 when none
-	kind  []uint8
-	memo  map[string]uint8
+	vocab []string // the corpus' stems by term id
+	kinds *u64Table
+	// recent is a small direct-mapped cache in front of kinds: word
+	// frequencies are skewed, so most tokens hit it without touching the
+	// larger table's memory.
+	recent [kindRecent]u64Slot
 }
 
+const kindRecent = 2048
+
 func newKindCache(vocab []string) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, sig: make([]uint64, len(vocab)), kind: make([]uint8, len(vocab)), memo: make(map[string]uint8, 1024)}
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(1024)}
 }
 
 // of returns the kind of token t of text src.
@@ -294,29 +305,33 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 		h = (h ^ uint64(w[i])) * 0x100000001b3
 	}
 	h |= 1
-	if int(t.Term) < len(kc.sig) && kc.sig[t.Term] == h {
-		return kc.kind[t.Term] | short
+	r := &kc.recent[(h*0x9e3779b97f4a7c15)>>53]
+	if r.key == h {
+		return uint8(r.val) | short
 	}
-	k, ok := kc.memo[w]
+	k, ok := kc.kinds.get(h)
 	if !ok {
 		stem := ""
 		if int(t.Term) < len(kc.vocab) {
 			stem = kc.vocab[t.Term]
 		}
-		k = englishKind(kc.an.Fold(w), stem)
-		kc.memo[w] = k // w is in the article's text, which outlives the analysis
+		k = int32(englishKind(kc.an.Fold(w), stem))
+		kc.kinds.put(h, k)
 	}
-	if int(t.Term) < len(kc.sig) {
-		kc.sig[t.Term], kc.kind[t.Term] = h, k
-	}
-	return k | short
+	r.key, r.val = h, k
+	return uint8(k) | short
+}
+
+// hyphenJoined reports whether t is hyphenated to the word before it.
+func hyphenJoined(t text.Token, src string) bool {
+	return t.Off > 0 && src[t.Off-1] == '-'
 }
 
 // candidates appends the phrase candidates of d to out, merged by term
 // sequence, in order of first occurrence. idx and ks are scratch space
 // reused between calls; the kinds computed are returned for reuse.
-func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phrase) ([]phrase, []uint8) {
-	clear(idx)
+func candidates(d *doc, kc *kindCache, idx *u64Table, ks []uint8, out []phrase) ([]phrase, []uint8) {
+	idx.reset()
 	pos := 0
 	english := d.lang == text.English
 	for f := range numFields {
@@ -348,6 +363,12 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 			if (b-a >= 2 || strings.HasSuffix(toks[b-1].Surface(src), "ing")) && ks[b-1]&kindVerbish != 0 && b < len(toks) && !toks[b].Is(text.FlagBreak) &&
 				toks[b].Is(text.FlagStop) && determiners[strings.ToLower(toks[b].Surface(src))] {
 				b--
+			} else if b-a >= 2 && ks[b-1]&(kindPlural|kindMostlyVerb) == kindPlural|kindMostlyVerb && ks[b-2]&kindPlural == 0 &&
+				b < len(toks) && !toks[b].Is(text.FlagBreak) && ks[b]&kindBreak == 0 {
+				// An -s word that is mostly a verb, after a singular noun and
+				// before another content word, is the verb: "a model reads
+				// long documents".
+				b--
 			}
 			// A noun phrase ends with its head noun ("the control system
 			// described" gives "control system", the (ADJ|NOUN)* NOUN
@@ -356,6 +377,11 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 				b--
 			}
 			for a < b && ks[a]&(kindNoStart|kindShort) != 0 {
+				a++
+			}
+			// Nor with the tail of a hyphenated compound whose head is not in
+			// it: "million-token documents" gives no "token documents".
+			for a < b && a > 0 && hyphenJoined(toks[a], src) {
 				a++
 			}
 			l := b - a
@@ -369,12 +395,12 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 			for k := range l {
 				p.terms[k] = toks[a+k].Term
 				p.kinds[k] = ks[a+k]
-				if off := toks[a+k].Off; off > 0 && src[off-1] == '-' {
+				if hyphenJoined(toks[a+k], src) {
 					p.joined |= 1 << k
 				}
 			}
-			p.hash = hashTerms(p.seq())
-			if k, ok := idx[p.hash]; ok {
+			p.hash = hashTerms(p.seq()) | 1 // never 0, the table's empty key
+			if k, ok := idx.get(p.hash); ok {
 				out[k].tf++
 				if f == fieldTitle {
 					out[k].inTitle = true
@@ -385,7 +411,7 @@ func candidates(d *doc, kc *kindCache, idx map[uint64]int, ks []uint8, out []phr
 			p.first = int32(pos + a)
 			p.field, p.tok = int8(f), int32(a)
 			p.inTitle = f == fieldTitle
-			idx[p.hash] = len(out)
+			idx.put(p.hash, int32(len(out)))
 			out = append(out, p)
 		}
 		pos += len(toks)
@@ -535,24 +561,34 @@ func selectPhrases(cands []phrase, k int) []phrase {
 // other's, or more than half of the shorter one's are ("key value cache" and
 // "key value heads").
 func sharesMostStems(a, b *phrase) bool {
-	shared, na, nb := 0, distinctTerms(a), distinctTerms(b)
-	for k, t := range a.seq() {
-		if slices.Index(a.seq(), t) == k && slices.Contains(b.seq(), t) {
+	shared, na, nb := 0, 0, 0
+	as, bs := a.seq(), b.seq()
+	for k, t := range as {
+		if firstAt(as, t) != k {
+			continue
+		}
+		na++
+		if firstAt(bs, t) >= 0 {
 			shared++
+		}
+	}
+	for k, t := range bs {
+		if firstAt(bs, t) == k {
+			nb++
 		}
 	}
 	short := min(na, nb)
 	return shared == short || 2*shared > short
 }
 
-func distinctTerms(p *phrase) int {
-	n := 0
-	for k, t := range p.seq() {
-		if slices.Index(p.seq(), t) == k {
-			n++
+// firstAt is the index of t's first occurrence in ts, or -1.
+func firstAt(ts []uint32, t uint32) int {
+	for k, x := range ts {
+		if x == t {
+			return k
 		}
 	}
-	return n
+	return -1
 }
 
 // displayPhrase is the folded surface form of a phrase's first occurrence,
@@ -616,7 +652,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	picked := make([][]phrase, n)
 	shown := make([][]string, n)
 	workers := numWorkers(n)
-	idxs := make([]map[uint64]int, workers)
+	idxs := make([]*u64Table, workers)
 	bufs := make([][]phrase, workers)
 	floats := make([][]float64, workers)
 	tops := make([][]phrase, workers)
@@ -626,7 +662,7 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	// dense, filled and cleared per article, so scoring needs no lookups.
 	wordScores := make([][]float64, workers)
 	for w := range workers {
-		idxs[w] = make(map[uint64]int, 1024)
+		idxs[w] = newU64Table(1024)
 		kcs[w] = newKindCache(c.vocab)
 		wordScores[w] = make([]float64, len(c.vocab))
 	}
@@ -664,5 +700,5 @@ func keyphrases(c *corpus, rel []float64, order, dupOf []int, perArticle, forSet
 	if forSet == 0 {
 		return artKeys, []models.Keyword{}
 	}
-	return artKeys, setKeyphrases(c, rel, order, dupOf, picked, forSet)
+	return artKeys, setKeyphrases(c, kcs[0], rel, order, dupOf, picked, forSet)
 }

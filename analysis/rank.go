@@ -10,7 +10,9 @@ import (
 	"github.com/research-cli/research/models"
 )
 
-// BM25F parameters: the Lucene formula with per-field weights.
+// BM25F parameters: the Lucene formula with per-field weights. A grid of
+// k1 0.9–2.5 and b 0.3–0.9 on half the Cranfield dev queries was flat
+// (docs/quality.md), so they stay Lucene's defaults.
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
@@ -146,7 +148,8 @@ type docEvidence struct {
 }
 
 // scoreBM25F scores every document against the query: BM25F plus coverage
-// and proximity (see coverageWeight). With explain it also splits each score
+// and proximity (see coverageWeight), plus pseudo-relevance feedback (see
+// expandQuery). With explain it also splits each score
 // by field and by term (a query pair's proximity under the pair's words,
 // "sparse attention"), so the parts of either map add up to the score.
 func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Explanation) {
@@ -177,6 +180,8 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 	pairs := queryPairs(q)
 	scores := make([]float64, n)
 	ev := make([]docEvidence, n)
+	// matched[i] is whether article i has at least half the query's terms.
+	matched := make([]bool, n)
 	var expl []*models.Explanation
 	if explain {
 		expl = make([]*models.Explanation, n)
@@ -254,6 +259,13 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 		}
 		scores[i] = total
 		ev[i] = evidence(q, pairs, tf, pairHits, explain)
+		present := 0
+		for k := range q {
+			if tf[k] != [numFields]float64{} {
+				present++
+			}
+		}
+		matched[i] = 2*present >= len(q)
 	})
 	best := 0.0
 	for _, s := range scores {
@@ -292,6 +304,22 @@ func scoreBM25F(c *corpus, q []queryTerm, explain bool) ([]float64, []*models.Ex
 		for t, v := range x.Terms {
 			x.Terms[t] = round4(v)
 		}
+	}
+	if feedbackWeight > 0 && n > 0 {
+		m := 0
+		for _, ok := range matched {
+			if ok {
+				m++
+			}
+		}
+		// Feedback assumes the best-ranked articles are more relevant than
+		// the rest. On a set that a search for the query selected, nearly
+		// every article has the query's words and the first ranking's top
+		// is no better evidence than the rest: the expansion would drift to
+		// whatever the top articles also discuss. So its weight falls with
+		// the share of articles that have at least half the query's terms
+		// (on the demo set, all of them: no feedback).
+		expandQuery(c, q, scores, expl, feedbackWeight*(1-float64(m)/float64(n)))
 	}
 	return scores, expl
 }
@@ -481,4 +509,188 @@ func recencyReference(arts []models.Article) time.Time {
 // change the output bytes or the order.
 func round4(x float64) float64 {
 	return math.Round(x*1e4) / 1e4
+}
+
+// Pseudo-relevance feedback (RM3, Abdul-Jaleel et al. 2004): the query is
+// expanded with the terms that weigh most in the best-ranked articles, each
+// article's term distribution weighted by its score, and the expansion's
+// BM25 score is added to the first pass's. The weights are tuned on one
+// half of the Cranfield dev queries and checked on the other
+// (docs/quality.md).
+const (
+	// feedbackDocs is how many of the best-ranked articles feed back.
+	feedbackDocs = 5
+	// feedbackShare: the feedback articles are at most 1/feedbackShare of
+	// the set.
+	feedbackShare = 10
+	// feedbackTerms is how many expansion terms are added.
+	feedbackTerms = 20
+	// feedbackWeight scales the expansion's score: feedbackWeight times the
+	// number of query terms times a weighted average of the expansion
+	// terms' BM25 scores, so it counts about as much as that share of the
+	// original query (RM3's interpolation, with the original query's
+	// weight 1/(1 + feedbackWeight)). Zero turns feedback off.
+	feedbackWeight = 0.4
+)
+
+// expansionTerm is a feedback term and its weight in the relevance model.
+type expansionTerm struct {
+	id  uint32
+	w   float64
+	idf float64
+}
+
+// expandQuery adds the expansion's score to scores (and to the
+// explanations): RM3 over the feedbackDocs best articles, the query's own
+// terms excluded (they are scored already), at most feedbackTerms terms.
+// Only articles that match the query are rescored: feedback reorders them
+// (Cranfield: the same nDCG@10 as rescoring all) and leaves the set of
+// relevant articles, and so the cost of what is computed over it (set
+// keyphrases, summary), as it was.
+func expandQuery(c *corpus, q []queryTerm, scores []float64, expl []*models.Explanation, weight float64) {
+	n := len(c.docs)
+	nq := 0
+	inQuery := map[uint32]bool{}
+	for _, t := range q {
+		if t.id >= 0 {
+			inQuery[uint32(t.id)] = true
+			nq++
+		}
+	}
+	if nq == 0 || n < 2 || weight <= 0 {
+		return
+	}
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case scores[a] > scores[b]:
+			return -1
+		case scores[a] < scores[b]:
+			return 1
+		}
+		return 0
+	})
+	// The feedback articles are at most a tenth of the set: in a small set
+	// the best few are most of it, and their words are the set's, not the
+	// question's.
+	fb := order[:min(feedbackDocs, n/feedbackShare)]
+	if len(fb) == 0 {
+		return
+	}
+	var scoreSum float64
+	for _, i := range fb {
+		scoreSum += scores[i]
+	}
+	if scoreSum <= 0 {
+		return
+	}
+	// The relevance model: P(t|R) = Σ_d P(t|d)·score(d)/Σ score.
+	model := map[uint32]float64{}
+	for _, i := range fb {
+		d := &c.docs[i]
+		var length float64
+		for _, k := range d.counts {
+			length += float64(k)
+		}
+		if length == 0 || scores[i] <= 0 {
+			continue
+		}
+		w := scores[i] / scoreSum / length
+		for k, t := range d.terms {
+			// A term in one article only, or in nearly every article, says
+			// nothing about relevance.
+			if inQuery[t] || c.df[t] < 2 || float64(c.df[t]) > 0.5*float64(n) {
+				continue
+			}
+			model[t] += w * float64(d.counts[k])
+		}
+	}
+	terms := make([]expansionTerm, 0, len(model))
+	for t, w := range model {
+		terms = append(terms, expansionTerm{id: t, w: w, idf: idfBM25(n, c.df[t])})
+	}
+	slices.SortFunc(terms, func(a, b expansionTerm) int {
+		switch {
+		case a.w > b.w:
+			return -1
+		case a.w < b.w:
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	})
+	terms = terms[:min(feedbackTerms, len(terms))]
+	var wsum float64
+	for _, t := range terms {
+		wsum += t.w
+	}
+	if wsum == 0 {
+		return
+	}
+	var avg float64
+	for i := range c.docs {
+		for f := range numFields {
+			avg += float64(c.docs[i].flen[f])
+		}
+	}
+	avg /= float64(n)
+	scale := weight * float64(nq) / wsum
+	parallel(n, func(_, i int) {
+		if scores[i] <= 0 {
+			return
+		}
+		d := &c.docs[i]
+		length := float64(d.flen[fieldTitle] + d.flen[fieldSummary] + d.flen[fieldContent])
+		norm := 1.0
+		if avg > 0 {
+			norm = 1 - bm25B + bm25B*length/avg
+		}
+		var total float64
+		for _, t := range terms {
+			k, ok := slices.BinarySearch(d.terms, t.id)
+			if !ok {
+				continue
+			}
+			tf := float64(d.counts[k]) / norm
+			s := scale * t.w * t.idf * tf / (bm25K1 + tf)
+			total += s
+			if expl != nil {
+				explainFeedback(c, d, expl[i], t.id, s)
+			}
+		}
+		scores[i] += total
+		if expl != nil && total > 0 {
+			expl[i].Note += fmt.Sprintf(" + feedback %.4f (%d terms from the %d best articles)", total, len(terms), len(fb))
+		}
+	})
+}
+
+// explainFeedback adds an expansion term's share s of an article's score to
+// its explanation: under the term's stem (marked "+") and split over the
+// fields by the term's frequency in each.
+func explainFeedback(c *corpus, d *doc, e *models.Explanation, t uint32, s float64) {
+	if e.Terms == nil {
+		e.Terms = map[string]float64{}
+	}
+	if e.Fields == nil {
+		e.Fields = map[string]float64{}
+	}
+	e.Terms["+"+c.vocab[t]] += round4(s)
+	var tf [numFields]int
+	total := 0
+	for f := range numFields {
+		for _, tok := range d.toks[f] {
+			if tok.Term == t && !tok.Is(text.FlagStop) {
+				tf[f]++
+				total++
+			}
+		}
+	}
+	for f := range numFields {
+		if tf[f] > 0 {
+			e.Fields[fieldNames[f]] = round4(e.Fields[fieldNames[f]] + s*float64(tf[f])/float64(total))
+		}
+	}
 }

@@ -129,7 +129,7 @@ func subPhrase(p *phrase, a, b int) (phrase, bool) {
 	s := phrase{n: int8(b - a), field: p.field, tok: p.tok + int32(a), inTitle: p.inTitle}
 	copy(s.terms[:], p.terms[a:b])
 	copy(s.kinds[:], p.kinds[a:b])
-	s.hash = hashTerms(s.seq())
+	s.hash = hashTerms(s.seq()) | 1
 	return s, true
 }
 
@@ -145,7 +145,7 @@ func subPhrase(p *phrase, a, b int) (phrase, bool) {
 // copied into the list of a set of equals says nothing about the set; the
 // one article that matters speaks for it). Duplicates are left out so a
 // story copied ten times does not count ten times.
-func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phrase, forSet int) []models.Keyword {
+func setKeyphrases(c *corpus, kc *kindCache, rel []float64, order, dupOf []int, picked [][]phrase, forSet int) []models.Keyword {
 	weight := make([]float64, len(rel))
 	totalWeight := 0.0
 	var docs []int // the relevant non-duplicate articles, best first
@@ -156,6 +156,17 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		weight[i] = setWeight(rel[i])
 		totalWeight += weight[i]
 		docs = append(docs, i)
+	}
+	// The length prior is for a set of peers; the more one article holds
+	// of the set's weight, the more the list is that article's, whose own
+	// scores already carry its length prior (one article: none here).
+	topShare := 0.0
+	for _, i := range docs {
+		topShare = max(topShare, weight[i]/totalWeight)
+	}
+	var lenPrior [maxPhraseLen + 1]float64
+	for l := range lenPrior {
+		lenPrior[l] = math.Pow(setLenPrior[l], 1-topShare)
 	}
 	// Each article's candidates and their strength there, in parallel; the
 	// merge below follows the ranking, so the result does not depend on
@@ -178,7 +189,10 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 			for a := range n {
 				for b := a + 1; b <= min(n, a+setSubLen) || b == n; b++ {
 					s, ok := subPhrase(p, a, b)
-					if !ok {
+					// A single word common in English is not the set's
+					// keyphrase, whatever the language of the article
+					// it came from ("Transformern" in a German one).
+					if !ok || (b-a == 1 && genericStem(c.vocab[p.terms[a]])) {
 						continue
 					}
 					st := strength
@@ -213,7 +227,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	// article; counting is the costly step. Ties by first appearance, which
 	// follows the ranking.
 	for k := range accs {
-		accs[k].score = accs[k].keyed * setLenPrior[accs[k].b-accs[k].a]
+		accs[k].score = accs[k].keyed * lenPrior[accs[k].b-accs[k].a]
 	}
 	top := topByScore(accs, capMul(setPool, forSet, len(accs)))
 	pool := make([]setCand, len(top))
@@ -236,6 +250,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	type form struct {
 		n   int
 		doc int
+		ok  bool // a noun phrase there: not "recurrent" for the stem of "recurrence"
 		at  occurrence
 	}
 	forms := make([]map[uint64]*form, len(ps))
@@ -257,11 +272,11 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 			lastCarrier[k] = i
 			fm := forms[k][o.surface]
 			if fm == nil {
-				fm = &form{doc: i, at: o}
+				fm = &form{doc: i, at: o, ok: nounPhraseAt(kc, &c.docs[i], o, int(ps[k].n))}
 				forms[k][o.surface] = fm
 			}
 			fm.n++
-			if shown[k] == nil || fm.n > shown[k].n {
+			if fm.ok && (shown[k] == nil || fm.n > shown[k].n) {
 				shown[k] = fm
 			}
 		}
@@ -270,7 +285,7 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 	sorted := make([]setCand, len(pool))
 	for k := range pool {
 		sc := pool[k]
-		sc.score = (setOccurs*occurs[k] + setKeyed*sc.keyed) * setLenPrior[sc.p.n]
+		sc.score = (setOccurs*occurs[k] + setKeyed*sc.keyed) * lenPrior[sc.p.n]
 		if carriers[k] < 2 {
 			share := 1.0
 			if carriers[k] == 1 && totalWeight > 0 {
@@ -333,6 +348,19 @@ func setKeyphrases(c *corpus, rel []float64, order, dupOf []int, picked [][]phra
 		})
 	}
 	return out
+}
+
+// nounPhraseAt reports whether the n words at o in d can be a keyphrase by
+// their kinds: the same edge rules as the articles' own candidates.
+func nounPhraseAt(kc *kindCache, d *doc, o occurrence, n int) bool {
+	toks := d.toks[o.field][o.tok : int(o.tok)+n]
+	src := d.text[o.field]
+	english := d.lang == text.English
+	first, last := kc.of(toks[0], src, english), kc.of(toks[n-1], src, english)
+	if first&(kindBreak|kindShort|kindNoStart) != 0 || last&(kindBreak|kindShort|kindNoHead) != 0 {
+		return false
+	}
+	return n > 1 || first&kindGeneric == 0
 }
 
 // articlesWith reports, for each article and phrase, whether the article's

@@ -1,7 +1,11 @@
 package analysis
 
 import (
+	"cmp"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/research-cli/research/analysis/text"
 )
@@ -74,7 +78,20 @@ type storyProfile struct {
 	index    []uint32 // its rarest terms with df ≥ 2 and its title terms, to find candidates
 	body     bool     // whether the body is long enough to compare rare terms
 	short    []uint32 // a short body's distinct non-stop terms, sorted
+	// series holds, sorted and distinct each, the hashes of the title's
+	// numbers (digit runs, "4.8", "2020", "12" of "v12") in its first
+	// nNums entries, then the terms of its capitalised words after the
+	// first (proper names: "Firefox", "March"; none when the title is in
+	// title case). One slice, because every article has a profile.
+	series []uint32
+	nNums  int32
 }
+
+// nums returns the hashes of the title's numbers.
+func (p *storyProfile) nums() []uint32 { return p.series[:p.nNums] }
+
+// names returns the title's proper names.
+func (p *storyProfile) names() []uint32 { return p.series[p.nNums:] }
 
 func buildStoryProfiles(c *corpus) []storyProfile {
 	n := len(c.docs)
@@ -90,6 +107,17 @@ func buildStoryProfiles(c *corpus) []storyProfile {
 		}
 		slices.Sort(p.title)
 		p.title = slices.Compact(p.title)
+		for _, num := range titleNumbers(d.text[fieldTitle]) {
+			h := uint32(2166136261) // FNV-1a
+			for k := 0; k < len(num); k++ {
+				h = (h ^ uint32(num[k])) * 16777619
+			}
+			p.series = append(p.series, h)
+		}
+		slices.Sort(p.series)
+		p.series = slices.Compact(p.series)
+		p.nNums = int32(len(p.series))
+		p.series = append(p.series, titleNames(d.text[fieldTitle], d.toks[fieldTitle])...)
 		slices.Sort(p.titleAll)
 		p.titleAll = slices.Compact(p.titleAll)
 		p.body = d.flen[fieldSummary]+d.flen[fieldContent] >= storyBodyWords
@@ -233,6 +261,78 @@ func bodiesAgree(a, b *storyProfile) bool {
 	return float64(sharedCount(a.short, other)) >= storyBodyAgree*float64(len(a.short))
 }
 
+// titleNumbers returns the runs of digits (with inner dots, commas and
+// colons: "4.14", "1,000", "10:30") in a title, sorted and distinct.
+func titleNumbers(title string) []string {
+	var out []string
+	for i := 0; i < len(title); {
+		if !isDigit(title[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(title) && (isDigit(title[j]) || (strings.IndexByte(".,:", title[j]) >= 0 && j+1 < len(title) && isDigit(title[j+1]))) {
+			j++
+		}
+		out = append(out, title[i:j])
+		i = j
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// titleNames returns the terms of a title's capitalised words after the
+// first, the stop words left out, or nil when the title is in title case
+// (three or more content words after the first, most of them capitalised).
+func titleNames(title string, toks []text.Token) []uint32 {
+	var names []uint32
+	words := 0
+	for k, t := range toks {
+		if k == 0 || t.Is(text.FlagStop) || t.Is(text.FlagNumeric) {
+			continue
+		}
+		words++
+		if r, _ := utf8.DecodeRuneInString(t.Surface(title)); unicode.IsUpper(r) {
+			names = append(names, t.Term)
+		}
+	}
+	if words >= 3 && 2*len(names) > words {
+		return nil
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// seriesConflict reports whether two articles look like different issues
+// of one series ("Tails 4.8 is out", "Tails 4.9 is out"; "Weekly roundup:
+// March" and "Weekly roundup: April"): each title has a number the other
+// title lacks, or each has a proper name found nowhere in the other article.
+// Template words alone are no evidence of one story.
+func seriesConflict(a, b *storyProfile) bool {
+	an, bn := a.nums(), b.nums()
+	if len(an) > 0 && len(bn) > 0 && hasOther(an, bn) && hasOther(bn, an) {
+		return true
+	}
+	return nameMissing(a.names(), b.terms) && nameMissing(b.names(), a.terms)
+}
+
+// hasOther reports whether sorted a has an element sorted b lacks.
+func hasOther[T cmp.Ordered](a, b []T) bool {
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// nameMissing reports whether one of names occurs nowhere in terms.
+func nameMissing(names, terms []uint32) bool {
+	return len(names) > 0 && hasOther(names, terms)
+}
+
 // storyWeights are the term weights of the second signal: idf in the set,
 // and for a term two articles share, its idf among the others.
 type storyWeights struct{ idf, shared []float64 }
@@ -240,6 +340,9 @@ type storyWeights struct{ idf, shared []float64 }
 // sameStory decides whether two articles cover the same story by the
 // second signal, and returns the title and rare-term similarities.
 func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
+	if seriesConflict(a, b) {
+		return false, 0, 0
+	}
 	t := weightedJaccard(a.title, b.title, w.idf, w.shared)
 	if !a.body || !b.body {
 		// A link with a title and little else: the titles must be nearly
@@ -258,9 +361,8 @@ func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
 // the same story, in order. Candidates share at least storyHits index terms (a
 // title term counting two) whose posting lists are short; dense per-worker counters find
 // them without a map.
-func storyPairs(c *corpus, idf []float64) [][2]int {
+func storyPairs(c *corpus, idf []float64, ps []storyProfile) [][2]int {
 	n := len(c.docs)
-	ps := buildStoryProfiles(c)
 	sw := &storyWeights{idf: idf, shared: make([]float64, len(idf))}
 	for t, df := range c.df {
 		if df >= 2 {

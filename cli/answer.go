@@ -13,8 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/research-cli/research/agents/canon"
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
+	"github.com/research-cli/research/internal/urlcanon"
 	"github.com/research-cli/research/llm"
 	"github.com/research-cli/research/models"
 	"github.com/research-cli/research/orchestrator"
@@ -151,10 +152,11 @@ func numberArticles(r *models.Result) (items []numberedArticle, numberOf map[str
 	return items, numberOf
 }
 
-// articleKey recognises an article across runs: its canonical URL, else its id.
+// articleKey recognises an article across runs: its URL's comparison key
+// (canonical, scheme and "www." aside), else its id.
 func articleKey(a models.Article) string {
-	if u := canon.URL(a.URL); strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
-		return u
+	if k := urlcanon.Key(a.URL); k != "" {
+		return k
 	}
 	return "id:" + a.ID
 }
@@ -197,6 +199,7 @@ func (c *conversation) ask(ctx context.Context, question string) (*answered, err
 	}
 
 	if c.progress != nil {
+		c.progress.rearm()
 		c.progress.begin()
 	}
 	run, err := c.research(ctx, res.followup.Query)
@@ -253,14 +256,15 @@ func (c *conversation) printFollowup(st render.Style, f session.Followup) {
 	if len(f.Added) > 0 {
 		from = append(from, "from the articles found so far: "+strings.Join(f.Added, ", "))
 	}
-	fmt.Fprintln(c.out, st.Dim(render.Safe(line)))
+	fmt.Fprintln(c.out, st.Dim(textsafe.Line(line)))
 	if len(from) > 0 {
-		fmt.Fprintln(c.out, st.Dim(render.Safe("  "+strings.Join(from, "; "))))
+		fmt.Fprintln(c.out, st.Dim("  "+textsafe.Line(strings.Join(from, "; "))))
 	}
 	fmt.Fprintln(c.out)
 }
 
-// freshSentences picks up to n summary sentences not already shown in the session.
+// freshSentences picks up to n summary sentences not already shown in the
+// session, and counts those left out; when every one was shown, the first n.
 func freshSentences(an *models.AnalysisReport, se *session.Session, n int) ([]models.SummarySentence, int) {
 	if an == nil {
 		return nil, 0
@@ -293,6 +297,11 @@ func freshSentences(an *models.AnalysisReport, se *session.Session, n int) ([]mo
 		}
 		out = append(out, s)
 	}
+	if len(out) == 0 && len(an.Summary) > 0 {
+		// Everything was said before: an answer without a summary helps
+		// nobody, so the best sentences stand again.
+		return an.Summary[:min(n, len(an.Summary))], 0
+	}
 	return out, repeated
 }
 
@@ -313,23 +322,37 @@ func (c *conversation) answer(ctx context.Context, question string, se *session.
 	req := llm.Request{Question: question, Context: conversationContext(se), Sources: srcs}
 	var onText func(string)
 	streamed := false
+	// The heading waits for the first piece of text: a model that fails
+	// before it gets the one-line note alone.
+	heading := func() {
+		if !streamed {
+			streamed = true
+			cfg := c.model.Config()
+			fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", textsafe.Line(cfg.Model), render.Plural(len(srcs), "article"))))
+		}
+	}
 	if c.format == render.Text {
-		cfg := c.model.Config()
-		fmt.Fprintf(c.out, "%s %s\n  ", st.Bold("Answer"), st.Dim(fmt.Sprintf("(%s, from the top %s)", render.Safe(cfg.Model), render.Plural(len(srcs), "article"))))
 		onText = func(s string) {
-			streamed = streamed || strings.TrimSpace(s) != ""
+			if !streamed {
+				if s = strings.TrimLeft(s, " \t\n"); s == "" {
+					return
+				}
+			}
+			heading()
 			io.WriteString(c.out, strings.ReplaceAll(s, "\n", "\n  "))
 		}
 	}
 	a := c.model.Answer(ctx, req, onText)
 	if a.Degraded != nil && a.Degraded.Reason == models.ReasonCancelled && ctx.Err() != nil {
-		if c.format == render.Text {
+		if streamed {
 			fmt.Fprintln(c.out)
 		}
 		return nil, fmt.Errorf("answer: %w", ctx.Err())
 	}
 	if c.format == render.Text {
-		fmt.Fprintln(c.out)
+		if streamed {
+			fmt.Fprintln(c.out)
+		}
 		if a.Degraded != nil {
 			note := "! " + answerDegradedLine(a.Degraded)
 			if streamed {
@@ -344,7 +367,7 @@ func (c *conversation) answer(ctx context.Context, question string, se *session.
 
 // answerDegradedLine is the one-line notice of a failed answer.
 func answerDegradedLine(d *models.Degraded) string {
-	return "answer unavailable: " + render.Safe(d.Detail) + "; the extractive summary below stands"
+	return "answer unavailable: " + textsafe.Line(d.Detail) + "; the extractive summary below stands"
 }
 
 // conversationContext is the session so far, in a few lines, for the model.
@@ -390,12 +413,12 @@ func (c *conversation) write(res *answered, items []numberedArticle, numberOf ma
 			st := render.Style{On: c.ropts.Color}
 			var parts []string
 			if len(res.seen) > 0 {
-				parts = append(parts, fmt.Sprintf("%s of these shown in an earlier answer (marked “seen”)", render.Plural(len(res.seen), "article")))
+				parts = append(parts, render.Plural(len(res.seen), "article")+" (marked “seen”)")
 			}
 			if res.repeated > 0 {
-				parts = append(parts, fmt.Sprintf("%s already given left out of the summary", render.Plural(res.repeated, "summary sentence")))
+				parts = append(parts, render.Plural(res.repeated, "summary sentence")+" (left out)")
 			}
-			out += st.Dim("Session  "+strings.Join(parts, "; ")) + "\n"
+			out += st.Dim("Session   already in earlier answers: "+strings.Join(parts, ", ")) + "\n"
 		}
 	}
 	_, err := io.WriteString(c.out, out)
@@ -460,6 +483,16 @@ type seenJSON struct {
 func (c *conversation) writeJSON(res *answered, numberOf map[string]int) error {
 	out := conversationJSON{Result: res.run.Result, Answer: res.answer}
 	if c.store != nil {
+		// The analyzer was asked for twice the sentences so that those already
+		// given could give way: the summary is the sentences this answer shows.
+		if an := out.Result.Analysis; an != nil {
+			cp := *an
+			cp.Summary = res.sentences
+			if cp.Summary == nil {
+				cp.Summary = []models.SummarySentence{}
+			}
+			out.Result.Analysis = &cp
+		}
 		sj := &sessionJSON{ID: c.id, Turn: res.turn, Followup: res.followup, Seen: []seenJSON{}, SummaryRepeats: res.repeated}
 		for _, a := range res.run.Result.Articles {
 			if s, ok := res.seen[a.ID]; ok {
@@ -576,4 +609,14 @@ func insertBeforeBodyEnd(page, section string) string {
 		return page[:i] + section + page[i:]
 	}
 	return page + section
+}
+
+// rearm readies a progress that has ended for the next question of a
+// conversation (end refuses to run twice, so the spinner of a second
+// question would otherwise never stop).
+func (p *progress) rearm() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed, p.drawn, p.done = false, false, 0
+	p.stage = "fetching " + render.Plural(p.total, "source")
 }

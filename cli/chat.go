@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/session"
 )
@@ -71,6 +72,7 @@ articles, streamed as it arrives (see docs/llm.md).`,
 	f.StringVar(&o.store, "store", "", "session store `FILE` (default: sessions.store, else $XDG_DATA_HOME/research/sessions.db)")
 	f.BoolVar(&o.noModel, "no-model", false, "do not ask the configured model; the extractive summary only")
 	o.q.bind(cmd, ios)
+	_ = cmd.RegisterFlagCompletionFunc("session", completeSessionIDs(ios, &o.store, &o.q.configPath))
 	o.q.limit = chatLimit
 	if fl := f.Lookup("limit"); fl != nil {
 		fl.DefValue = fmt.Sprint(chatLimit)
@@ -227,7 +229,7 @@ func chatScript(ctx context.Context, ios IO, conv *conversation) error {
 			if asked > 1 {
 				fmt.Fprintln(conv.out)
 			}
-			fmt.Fprintf(conv.out, "%s %s\n\n", render.Style{On: conv.ropts.Color}.Bold("You:"), render.Safe(q))
+			fmt.Fprintf(conv.out, "%s %s\n\n", render.Style{On: conv.ropts.Color}.Bold("You:"), textsafe.Line(q))
 		}
 		if _, err := conv.ask(ctx, q); err != nil {
 			if ctx.Err() != nil {
@@ -271,8 +273,10 @@ func chatTerminal(ctx context.Context, ios IO, conv *conversation, fresh bool) e
 		HistorySearchFold: true,
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "exit",
-		Stdout:            ios.Out,
-		Stderr:            ios.Err,
+		// The prompt and line editing go to stderr, so that research chat >
+		// transcript.txt keeps only the answers.
+		Stdout: ios.Err,
+		Stderr: ios.Err,
 	})
 	if err != nil {
 		return fmt.Errorf("chat: terminal: %w", err)

@@ -256,6 +256,7 @@ Try it offline first:  research demo
 	root.AddCommand(newDigest(ios))
 	root.AddCommand(newWorker(ios), newMigrate(ios), newJobs(ios)) // issue 9: digests as jobs
 	root.AddCommand(newChat(ios), newSessions(ios))                // issue 14: sessions
+	_ = root.RegisterFlagCompletionFunc("session", completeSessionIDs(ios, new(string), &opts.configPath))
 
 	markUsage(root)
 	return root

@@ -54,6 +54,7 @@ func TestExitCodes(t *testing.T) {
 		{"flag needs a value", nil, []string{"--format"}, 2, []string{"flag needs an argument"}, ""},
 		{"bad flag value", nil, []string{"--limit", "many", "q"}, 2, []string{"invalid argument"}, ""},
 		{"negative limit", nil, []string{"--limit", "-1", "q"}, 2, []string{"--limit -1"}, ""},
+		{"jobs limit beyond what the queue lists", nil, []string{"jobs", "--limit", "20000"}, 2, []string{"--limit 20000"}, ""},
 		{"invalid config: query", nil, []string{"--config", bad, "q"}, 2,
 			[]string{"line 1: unknown field limitz; did you mean limits?", "line 4: limits.fetch_timeout: 30 needs a unit, e.g. 30s"}, ""},
 		{"invalid config: sources list", nil, []string{"sources", "list", "--config", bad}, 2, []string{"did you mean limits?"}, ""},
@@ -67,6 +68,8 @@ func TestExitCodes(t *testing.T) {
 		{"no source answered", nil, []string{"--config", dead, "q"}, 1, []string{"research: no source answered"}, "none answered"},
 		{"days are durations", nil, []string{"--config", dead, "--timeout", "1d", "q"}, 1, []string{"no source answered"}, "✗ dead"},
 		{"a bare number is not a duration", nil, []string{"--timeout", "30", "q"}, 2, []string{"30 needs a unit, e.g. 30s"}, ""},
+		{"digest where no source answered", nil, []string{"digest", "--config", dead, "--dry-run", "--topic", "x", "--store", filepath.Join(t.TempDir(), "d.db")},
+			1, []string{"no source answered for any topic"}, "No source answered"},
 		{"sources check with a dead source", nil, []string{"sources", "check", "--config", dead}, 1, []string{"1 of 1 sources failed"}, "✗"},
 	}
 	for _, tt := range tests {
@@ -202,5 +205,36 @@ func TestMainLeavesNoGoroutines(t *testing.T) {
 	for _, args := range [][]string{{"--config", dead, "q"}, {"sources", "check", "--config", dead}, {"config", "show"}, {"--frob"}} {
 		r := research(t, ctx, args...)
 		assert.Equal(t, map[string]int{"--config": 1, "sources": 1, "config": 0, "--frob": 2}[args[0]], r.code, "%v: %s", args, r.stderr)
+	}
+}
+
+// TestUnknownSubcommandIsAUsageErrorEverywhere walks the tree: every command
+// that has subcommands (anyone's) rejects an unknown one with exit 2.
+func TestUnknownSubcommandIsAUsageErrorEverywhere(t *testing.T) {
+	var out bytes.Buffer
+	root := cli.NewRootForTest(cli.IO{In: strings.NewReader(""), Out: &out, Err: &out})
+	var groups [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		if len(path) > 0 && c.HasAvailableSubCommands() {
+			groups = append(groups, path)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub, append(append([]string(nil), path...), sub.Name()))
+		}
+	}
+	walk(root, nil)
+	require.NotEmpty(t, groups)
+	for _, g := range groups {
+		t.Run(strings.Join(g, " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			r := research(t, ctx, append(g, "no-such-subcommand")...)
+			assert.Equal(t, 2, r.code, r.stderr)
+			assert.Contains(t, r.stderr, "no-such-subcommand")
+		})
 	}
 }

@@ -252,7 +252,7 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 			return fmt.Errorf("write the digest: %w", err)
 		}
 		fmt.Fprintf(ios.Err, "research: dry run: %d new articles not recorded in %s\n", d.New, path)
-		return nil
+		return failIfNoSourceAnswered(d)
 	}
 
 	names := make([]string, len(targets))
@@ -266,7 +266,7 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 	if rec.ID == 0 {
 		fmt.Fprintf(ios.Err, "research: nothing new in %s: nothing delivered (--always delivers the digest anyway)\n",
 			plural(len(topics), "topic", "any of the %d topics"))
-		return nil
+		return failIfNoSourceAnswered(d)
 	}
 	rep, err := outbox.DeliverPending(ctx, st, lease, targets, outbox.DeliverOptions{DropUnknown: dropUnknown})
 	reportDeliveries(ios, rep, verbose, "")
@@ -275,6 +275,16 @@ func runDigest(cmd *cobra.Command, ios IO, o *digestOptions) error {
 	}
 	if verbose {
 		fmt.Fprintf(ios.Err, "research: %d new articles delivered; %d articles remembered as sent in %s\n", d.New, rec.Items, path)
+	}
+	return failIfNoSourceAnswered(d)
+}
+
+// failIfNoSourceAnswered is the run's failure (exit 1, as for a query) when
+// no source of any topic answered (noSourceAnswered, cli/worker.go): the
+// digest was still printed or delivered, saying so per topic.
+func failIfNoSourceAnswered(d *digest.Digest) error {
+	if noSourceAnswered(d) {
+		return runFailed{errors.New("no source answered for any topic; each topic says why")}
 	}
 	return nil
 }

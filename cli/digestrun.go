@@ -74,24 +74,3 @@ func (r *digestRun) topic(ctx context.Context, topic string) (digest.Input, erro
 	in.Result = &run.Result
 	return in, nil
 }
-
-// digestRecords is what a built digest leaves in the store: each topic's run
-// and the items to remember as sent; n counts the items.
-func digestRecords(d *digest.Digest, inputs []digest.Input) (recs []store.Record, n int) {
-	recs = make([]store.Record, 0, len(d.Topics))
-	for i, t := range d.Topics {
-		in := inputs[i]
-		rec := store.Record{Run: store.Run{Topic: t.Topic, StartedAt: in.StartedAt, FinishedAt: in.FinishedAt,
-			Fetched: t.Fetched, New: len(t.Items), Sources: t.Sources, SourcesFailed: len(t.FailedSources)}}
-		if t.Degraded != nil {
-			rec.Run.Degraded = t.Degraded.Reason
-		}
-		for _, it := range t.Remember {
-			rec.Items = append(rec.Items, store.Item{CanonicalURL: it.CanonicalURL, TitleKey: it.TitleKey,
-				ArticleID: it.ID, Title: it.Title, Source: it.Source})
-		}
-		n += len(rec.Items)
-		recs = append(recs, rec)
-	}
-	return recs, n
-}

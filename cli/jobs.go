@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -90,7 +91,7 @@ and when each schedule of the config fires next. Completed jobs are listed with 
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text or json")
 	f.StringArrayVar(&o.states, "state", nil, "only jobs in this `state` (available, scheduled, running, retryable, discarded, cancelled, completed; repeatable)")
 	f.BoolVar(&o.all, "all", false, "include completed jobs")
-	f.IntVarP(&o.limit, "limit", "n", 100, "jobs listed")
+	f.IntVarP(&o.limit, "limit", "n", 100, "jobs listed (0: all, up to 10000)")
 	cmd.AddCommand(newJobsRetry(ios))
 	return cmd
 }
@@ -119,6 +120,9 @@ func newJobsRetry(ios IO) *cobra.Command {
 			dbURL, err := databaseOf(ios, database, cfg)
 			if err != nil {
 				return err
+			}
+			if _, err := os.Stat(dbURL); !jobs.IsPostgres(dbURL) && err != nil {
+				return fmt.Errorf("no job queue at %s: %w", dbURL, err)
 			}
 			db, err := jobs.Open(cmd.Context(), dbURL, false, nil)
 			if err != nil {
@@ -150,8 +154,13 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usageError{fmt.Errorf("unknown format %q: use text or json", o.format)}
 	}
-	if o.limit < 1 {
-		return usageError{fmt.Errorf("--limit %d: must be at least 1", o.limit)}
+	// -n/--limit reads as in every command: N listed, 0 all (the queue lists
+	// at most 10000 at a time).
+	if o.limit < 0 || o.limit > 10000 {
+		return usageError{fmt.Errorf("--limit %d: must be between 0 (all) and 10000", o.limit)}
+	}
+	if o.limit == 0 {
+		o.limit = 10000
 	}
 	cfg, err := config.Load(o.configPath)
 	if err != nil {
@@ -174,14 +183,21 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 			return usageError{fmt.Errorf("--state %q: use one of %s, completed", s, strings.Join(jobs.States, ", "))}
 		}
 	}
-	db, err := jobs.Open(ctx, database, false, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	list, err := db.List(ctx, states, o.limit)
-	if err != nil {
-		return err
+	var list []jobs.Job
+	where := database
+	if _, statErr := os.Stat(database); jobs.IsPostgres(database) || statErr == nil {
+		db, err := jobs.Open(ctx, database, false, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if list, err = db.List(ctx, states, o.limit); err != nil {
+			return err
+		}
+		where = db.Where()
+	} // else: no store file yet, so no jobs (and none is created by looking)
+	if list == nil {
+		list = []jobs.Job{}
 	}
 	now := time.Now()
 	scheds := make([]scheduleInfo, 0, len(plans))
@@ -198,7 +214,7 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 			Database  string         `json:"database"`
 			Schedules []scheduleInfo `json:"schedules"`
 			Jobs      []jobs.Job     `json:"jobs"`
-		}{db.Where(), scheds, list})
+		}{where, scheds, list})
 	}
 	tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
 	if len(scheds) > 0 {
@@ -210,7 +226,7 @@ func runJobs(ctx context.Context, ios IO, o *jobsOptions) error {
 	}
 	if len(list) == 0 {
 		tw.Flush()
-		fmt.Fprintf(ios.Err, "research: no jobs %s in %s\n", strings.Join(states, "/"), db.Where())
+		fmt.Fprintf(ios.Err, "research: no jobs %s in %s\n", strings.Join(states, "/"), where)
 		return nil
 	}
 	fmt.Fprintln(tw, "ID\tSTATE\tKIND\tDIGEST\tPERIOD (UTC)\tATTEMPT\tWORKER\tLAST ERROR")

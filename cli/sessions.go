@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/session"
 )
@@ -68,7 +70,7 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 				fmt.Fprintln(tw, "SESSION\tANSWERS\tARTICLES\tLAST USED\tLAST QUESTION")
 				for _, in := range infos {
 					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", in.ID, in.Turns, in.Articles, in.Updated.Local().Format("2 Jan 15:04"),
-						render.Truncate(render.Safe(in.LastQuestion), 60))
+						render.Truncate(textsafe.Line(in.LastQuestion), 60))
 				}
 				return tw.Flush()
 			})
@@ -117,6 +119,8 @@ of older ones and the articles it has shown, all bounded (see docs/sessions.md).
 			})
 		},
 	}
+	show.ValidArgsFunction = completeSessionIDs(ios, &o.store, &o.configPath)
+	rm.ValidArgsFunction = completeSessionIDs(ios, &o.store, &o.configPath)
 	cmd.AddCommand(list, show, rm)
 	return cmd
 }
@@ -157,30 +161,65 @@ func writeSession(w io.Writer, se *session.Session) error {
 	if se.Summary != "" {
 		b.WriteString("\nEarlier (summarised)\n")
 		for _, l := range strings.Split(se.Summary, "\n") {
-			fmt.Fprintf(&b, "  %s\n", render.Safe(l))
+			fmt.Fprintf(&b, "  %s\n", textsafe.Line(l))
 		}
 	}
 	for _, m := range se.Messages {
 		if m.Role == "user" {
-			fmt.Fprintf(&b, "\nYou (%d): %s\n", m.Turn, render.Safe(m.Text))
+			fmt.Fprintf(&b, "\nYou (%d): %s\n", m.Turn, textsafe.Line(m.Text))
 			if m.Query != "" && m.Query != m.Text {
-				fmt.Fprintf(&b, "  researched as: %s\n", render.Safe(m.Query))
+				fmt.Fprintf(&b, "  researched as: %s\n", textsafe.Line(m.Query))
 			}
 			continue
 		}
-		for _, l := range render.Wrap(render.Safe(strings.ReplaceAll(m.Text, "\n", " ")), 96) {
+		for _, l := range render.Wrap(textsafe.Line(m.Text), 96) {
 			fmt.Fprintf(&b, "  %s\n", l)
 		}
 	}
 	if len(se.Articles) > 0 {
 		fmt.Fprintf(&b, "\nArticles shown (%d)\n", len(se.Articles))
 		for _, a := range se.Articles {
-			fmt.Fprintf(&b, "  answer %d [%d]  %s (%s)\n", a.Turn, a.N, render.Truncate(render.Safe(a.Title), 70), render.Safe(a.Source))
+			fmt.Fprintf(&b, "  answer %d [%d]  %s (%s)\n", a.Turn, a.N, render.Truncate(textsafe.Line(a.Title), 70), textsafe.Line(a.Source))
 			if a.URL != "" {
-				fmt.Fprintf(&b, "      %s\n", render.Safe(a.URL))
+				fmt.Fprintf(&b, "      %s\n", textsafe.Line(a.URL))
 			}
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// completeSessionIDs completes session ids from the store the command would
+// use (its --store, else the config's, else the default). It never creates a
+// store: with none there, there is nothing to complete.
+func completeSessionIDs(ios IO, store, configPath *string) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		cfg, err := config.Build(*configPath, ios.env, nil)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		path, err := sessionStorePath(ios, *store, cfg)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if _, err := os.Stat(path); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		s, err := session.Open(cmd.Context(), path, sessionLimits(cfg))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		defer s.Close()
+		infos, err := s.List(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, in := range infos {
+			if strings.HasPrefix(in.ID, prefix) {
+				out = append(out, in.ID+"\t"+textsafe.Line(render.Truncate(in.LastQuestion, 50)))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }

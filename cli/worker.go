@@ -1,8 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,10 +16,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/deliver"
 	"github.com/research-cli/research/digest"
 	"github.com/research-cli/research/jobs"
 	"github.com/research-cli/research/jobs/schedule"
+	"github.com/research-cli/research/models"
+	"github.com/research-cli/research/outbox"
 	"github.com/research-cli/research/render"
+	"github.com/research-cli/research/store"
 )
 
 // workerOptions are the flags of research worker.
@@ -29,6 +34,7 @@ type workerOptions struct {
 	format     string
 	always     bool
 	logFormat  string
+	wait       time.Duration
 	jobs.Options
 }
 
@@ -62,10 +68,11 @@ lines on stderr. See docs/scale-out.md.`,
 	f := cmd.Flags()
 	f.StringVar(&o.configPath, "config", "", "YAML config `FILE` (default: the user's config file)")
 	f.StringVar(&o.database, "database", "", "queue and store `URL`: postgres://… or a SQLite file (default: the digest store)")
-	f.StringVar(&o.deliverTo, "deliver-to", "", "`DIR` that receives each digest as a file (default: digests/ beside the digest store)")
-	f.StringVarP(&o.format, "format", "f", "markdown", "delivered digest `format`: text, markdown, html or json")
+	f.StringVar(&o.deliverTo, "deliver-to", "", "without digest.targets in the config: `DIR` that receives each digest as a file (default: digests/ beside the digest store)")
+	f.StringVarP(&o.format, "format", "f", "markdown", "format of the --deliver-to files: text, markdown, html or json")
 	f.BoolVar(&o.always, "always", false, "deliver a digest even when it lists nothing new")
 	f.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
+	f.DurationVar(&o.wait, "wait", 0, "SQLite: wait up to `DURATION` for another worker or digest run on the store to finish (default: fail at once)")
 	f.StringVar(&o.ID, "id", "", "this worker's name in the queue (default host-pid)")
 	f.IntVar(&o.DigestWorkers, "digest-workers", 2, "digests run at once by this worker")
 	f.DurationVar(&o.DigestTimeout, "digest-timeout", 90*time.Second, "deadline of one attempt at a digest")
@@ -126,23 +133,54 @@ func runWorkerCmd(ctx context.Context, ios IO, o *workerOptions) error {
 		}
 		dir = filepath.Join(filepath.Dir(sp), "digests")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("delivery directory: %w", err)
+	targets, err := workerTargets(ios, cfg, dir, format)
+	if err != nil {
+		return err
+	}
+	byName := targetDeliverer{}
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		byName[t.Name()] = t
+		names = append(names, t.Name())
 	}
 	db, err := jobs.Open(ctx, database, !jobs.IsPostgres(database), log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	// On SQLite the worker holds the store's digest lease while it runs, like
+	// a research digest run: a second worker or a research digest on the same
+	// file is refused, naming this process, instead of delivering its pending
+	// digests twice. A killed worker's lease is taken over at once on the same
+	// host (its pid is gone), else when it expires.
+	if st, ok := db.Store().(*store.Store); ok {
+		lease, err := st.WaitLease(ctx, store.DigestLease, store.DefaultLeaseTTL, o.wait, 250*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		var stop func()
+		ctx, stop = heartbeat(ctx, st, lease, store.DefaultLeaseTTL)
+		defer func() {
+			stop()
+			_ = st.ReleaseLease(context.WithoutCancel(ctx), lease)
+		}()
+	}
 	if len(plans) == 0 {
 		log.Warn("no schedule in the config (digest.schedule, digest.groups): this worker only works the queue")
 	}
 	opts := o.Options
 	opts.Logger = log
 	opts.Plans = plans
-	opts.Builder = &jobBuilder{cfg: cfg, ios: ios, format: format, always: o.always, targets: []string{"file:" + dir}}
-	opts.Deliverer = fileDeliverer{log: log}
-	return db.Run(ctx, opts)
+	opts.Builder = &jobBuilder{cfg: cfg, ios: ios, always: o.always, targets: names}
+	opts.Deliverer = byName
+	log.Info("delivering", "targets", names)
+	if err := db.Run(ctx, opts); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrLeaseLost) {
+		return fmt.Errorf("stopped: %w", cause)
+	}
+	return nil
 }
 
 // plansOf turns the config's schedules into the worker's plans.
@@ -181,11 +219,12 @@ func plansOf(cfg *config.Config) ([]jobs.Plan, error) {
 	return plans, nil
 }
 
-// jobBuilder builds a digest job's digest with the code of research digest.
+// jobBuilder builds a digest job's digest with the code of research digest
+// (outbox.Build over digestRun.topic), and makes it the outbox's pending
+// digest for the worker's targets.
 type jobBuilder struct {
 	cfg     *config.Config
 	ios     IO
-	format  render.Format
 	always  bool
 	targets []string
 }
@@ -203,28 +242,46 @@ func (b *jobBuilder) Build(ctx context.Context, req jobs.BuildRequest) (*jobs.Bu
 	defer p.Close()
 	// Progress never goes to a worker's stderr: its logs are structured.
 	quiet := IO{In: b.ios.In, Out: io.Discard, Err: io.Discard, Getenv: b.ios.Getenv}
-	run := &digestRun{ios: quiet, p: p, obs: obs, st: req.Store, nsrc: len(b.cfg.Sources)}
-	inputs, err := run.research(ctx, req.Args.Topics)
+	run := &digestRun{ios: quiet, p: p, obs: obs, nsrc: len(b.cfg.Sources)}
+	research := func(ctx context.Context, topic string) (*models.Result, error) {
+		in, err := run.topic(ctx, topic)
+		if err != nil {
+			return nil, err
+		}
+		return in.Result, nil
+	}
+	built, err := outbox.Build(ctx, req.Store, research, outbox.BuildOptions{Topics: req.Args.Topics, MaxItems: b.cfg.Digest.MaxItems})
 	if err != nil {
 		return nil, err
 	}
-	d := digest.Build(inputs, digest.Options{MaxItems: b.cfg.Digest.MaxItems, Now: time.Now()})
+	d := built.Digest
 	if !req.Final && noSourceAnswered(d) {
 		return nil, errNoSource
 	}
-	recs, _ := digestRecords(d, inputs)
-	out := &jobs.Built{Records: recs, New: d.New}
+	recs := built.Records()
+	out := &jobs.Built{New: d.New}
 	if d.New == 0 && !b.always {
+		for _, r := range recs {
+			out.Runs = append(out.Runs, r.Run)
+		}
 		return out, nil
 	}
-	var buf bytes.Buffer
-	if err := digest.Write(&buf, d, b.format); err != nil {
+	r, err := digest.Render(d)
+	if err != nil {
 		return nil, err
 	}
-	for _, t := range b.targets {
-		out.Deliveries = append(out.Deliveries, jobs.Delivery{Target: t, Format: string(b.format), Document: buf.Bytes()})
-	}
+	out.Pending = &store.PendingDigest{Key: digestKey(req.Args.Digest, req.Args.Period), Subject: d.Subject(), New: d.New,
+		Bodies:  store.Bodies{Text: r.Text, Markdown: r.Markdown, HTML: r.HTML, JSON: r.JSON},
+		Targets: b.targets, Records: recs}
 	return out, nil
+}
+
+// digestKey identifies a digest of a period to its targets (Message-ID,
+// Idempotency-Key, file name): the same for every attempt at that period,
+// so a copy delivered twice is recognisable even across rebuilt attempts.
+func digestKey(name string, period time.Time) string {
+	h := sha256.Sum256([]byte(name + "\x00" + period.UTC().Format(time.RFC3339)))
+	return hex.EncodeToString(h[:16])
 }
 
 func noSourceAnswered(d *digest.Digest) bool {
@@ -236,49 +293,27 @@ func noSourceAnswered(d *digest.Digest) bool {
 	return len(d.Topics) > 0
 }
 
-// fileDeliverer writes each digest into a directory, one file per digest and
-// period, exactly once: the file appears whole (temp file, then a hard link
-// that fails if the name exists), and a repeat finds it there.
-type fileDeliverer struct{ log *slog.Logger }
+// targetDeliverer hands outbox digests to the config's targets by name.
+type targetDeliverer map[string]deliver.Target
 
-func (f fileDeliverer) Deliver(ctx context.Context, a jobs.DeliveryArgs) error {
-	dir, ok := strings.CutPrefix(a.Target, "file:")
+func (t targetDeliverer) Deliver(ctx context.Context, name string, d store.OutboxDigest) error {
+	tg, ok := t[name]
 	if !ok {
-		return fmt.Errorf("target %q: this worker delivers to file: targets only", a.Target)
+		return fmt.Errorf("target %q is not in this worker's config", name)
 	}
-	if a.Name == "" || filepath.Base(a.Name) != a.Name || strings.HasPrefix(a.Name, ".") {
-		return fmt.Errorf("target %s: bad file name %q", dir, a.Name)
+	m := &deliver.Message{Key: d.Key, Subject: d.Subject, CreatedAt: d.CreatedAt, New: d.New,
+		Text: d.Bodies.Text, Markdown: d.Bodies.Markdown, HTML: d.Bodies.HTML, JSON: d.Bodies.JSON}
+	return tg.Deliver(ctx, m)
+}
+
+// workerTargets are the config's digest targets, or, when it has none, a
+// file target into dir.
+func workerTargets(ios IO, cfg *config.Config, dir string, format render.Format) ([]deliver.Target, error) {
+	if len(cfg.Digest.Targets) > 0 {
+		return deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
 	}
-	final := filepath.Join(dir, a.Name)
-	if _, err := os.Stat(final); err == nil {
-		f.log.Info("already delivered", "file", final)
-		return nil
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("delivery directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".delivery-*")
-	if err != nil {
-		return fmt.Errorf("deliver to %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(a.Document); err != nil {
-		tmp.Close()
-		return fmt.Errorf("deliver to %s: %w", dir, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("deliver to %s: %w", dir, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("deliver to %s: %w", dir, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), final); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			f.log.Info("already delivered", "file", final)
-			return nil
-		}
-		return fmt.Errorf("deliver to %s: %w", dir, err)
-	}
-	return nil
+	return []deliver.Target{&deliver.File{TargetName: "files", Dir: dir, Format: string(format)}}, nil
 }

@@ -50,7 +50,10 @@ func ParseDuration(s string) (time.Duration, error) {
 // dayWeek matches a count of days or weeks; no Go unit contains d or w.
 var dayWeek = regexp.MustCompile(`[0-9]+(\.[0-9]+)?[dw]`)
 
-var durationType = reflect.TypeOf(time.Duration(0))
+var (
+	durationType    = reflect.TypeOf(time.Duration(0))
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+)
 
 // checker walks the YAML tree beside the Config type and notes what would
 // not decode, or would decode to something the user did not mean.
@@ -69,7 +72,21 @@ func (w *checker) walk(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
 	}
+	// A type that decodes itself says what it accepts.
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return
+	}
 	switch {
+	case t.Kind() == reflect.Pointer:
+		w.walk(n, t.Elem(), path)
+	case t.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			w.add(n.Line, path, "must be a mapping")
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			w.walk(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))
+		}
 	case t == durationType:
 		if n.Kind != yaml.ScalarNode {
 			w.add(n.Line, path, "must be a duration (e.g. 30s)")

@@ -394,7 +394,14 @@ func (c *Config) decode(name string, data []byte) error {
 			c.Sources = nil
 		}
 	}
-	if err := doc.Decode(c); err != nil {
+	// Decode strictly too, for what the walk does not descend into.
+	normalised, err := yaml.Marshal(&doc)
+	if err != nil {
+		return fail(yamlProblem(err))
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(normalised))
+	strict.KnownFields(true)
+	if err := strict.Decode(c); err != nil {
 		return fail(yamlProblem(err))
 	}
 	c.lines = map[string]int{}

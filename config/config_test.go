@@ -3,11 +3,13 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/research-cli/research/models"
 )
@@ -324,4 +326,23 @@ func TestMarshalRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	c.Path, c.lines = "", nil
 	assert.Equal(t, Default(), c)
+}
+
+func TestCheckerDescendsPointersAndMaps(t *testing.T) {
+	type inner struct {
+		Count int           `yaml:"count"`
+		Wait  time.Duration `yaml:"wait"`
+	}
+	type outer struct {
+		P *inner           `yaml:"p"`
+		M map[string]inner `yaml:"m"`
+	}
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte("p:\n  cuont: 1\nm:\n  x:\n    wait: 5\n"), &doc))
+	w := &checker{}
+	w.walk(doc.Content[0], reflect.TypeOf(outer{}), "")
+	require.Len(t, w.problems, 2)
+	assert.Equal(t, "unknown field p.cuont; did you mean p.count?", w.problems[0].Msg)
+	assert.Equal(t, "m.x.wait", w.problems[1].Field)
+	assert.Equal(t, "5 needs a unit, e.g. 5s", w.problems[1].Msg)
 }

@@ -9,7 +9,6 @@ package digest
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -196,14 +195,14 @@ func buildTopic(ctx context.Context, in Input, opts Options, listed map[string]b
 	t.Degraded = r.Degraded
 	t.Fetched = len(r.Articles)
 
-	arts := ranked(r)
+	arts := r.Ordered()
 	rank := map[string]models.RankedArticle{}
 	if r.Analysis != nil {
 		for _, e := range r.Analysis.Ranking {
 			rank[e.ID] = e
 		}
 	}
-	group := duplicateGroups(r)
+	group := r.DuplicateGroups()
 	type keyed struct {
 		a     models.Article
 		u, tk string
@@ -353,80 +352,6 @@ func canonURL(raw string) string {
 		return ""
 	}
 	return canon.URL(raw)
-}
-
-// ranked returns the articles in the analysis' ranking order when it ran
-// (articles it did not rank last), else newest first; ties keep the result's order.
-func ranked(r *models.Result) []models.Article {
-	arts := append([]models.Article(nil), r.Articles...)
-	if r.Analysis != nil && len(r.Analysis.Ranking) > 0 {
-		pos := make(map[string]int, len(r.Analysis.Ranking))
-		for i, e := range r.Analysis.Ranking {
-			if _, dup := pos[e.ID]; !dup {
-				pos[e.ID] = i
-			}
-		}
-		at := func(id string) int {
-			if p, ok := pos[id]; ok {
-				return p
-			}
-			return len(pos)
-		}
-		sort.SliceStable(arts, func(i, j int) bool { return at(arts[i].ID) < at(arts[j].ID) })
-		return arts
-	}
-	sort.SliceStable(arts, func(i, j int) bool { return arts[i].Published.After(arts[j].Published) })
-	return arts
-}
-
-// duplicateGroups maps each article in a duplicate group (an analysis
-// "duplicate" group, or a ranking entry's duplicate_of) to its group's id.
-func duplicateGroups(r *models.Result) map[string]string {
-	group := map[string]string{}
-	if r.Analysis == nil {
-		return group
-	}
-	// Union-find over ids, so that overlapping groups and duplicate_of chains merge.
-	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
-		p, ok := parent[x]
-		if !ok || p == x {
-			return x
-		}
-		root := find(p)
-		parent[x] = root
-		return root
-	}
-	union := func(a, b string) {
-		ra, rb := find(a), find(b)
-		if ra == rb {
-			return
-		}
-		// The smaller id becomes the root, so the result does not depend on map order.
-		if rb < ra {
-			ra, rb = rb, ra
-		}
-		parent[ra] = ra
-		parent[rb] = ra
-	}
-	for _, g := range r.Analysis.Groups {
-		if g.Kind != models.GroupDuplicate || len(g.IDs) < 2 {
-			continue
-		}
-		for _, id := range g.IDs[1:] {
-			union(g.IDs[0], id)
-		}
-	}
-	for _, e := range r.Analysis.Ranking {
-		if e.DuplicateOf != "" && e.DuplicateOf != e.ID {
-			union(e.DuplicateOf, e.ID)
-		}
-	}
-	for id := range parent {
-		group[id] = find(id)
-	}
-	return group
 }
 
 // explain says why a topic lists nothing.

@@ -288,7 +288,8 @@ func TestEmptyExplanations(t *testing.T) {
 			assert.Equal(t, tt.want, got.Why)
 			var buf bytes.Buffer
 			require.NoError(t, digest.Write(&buf, d, render.Text))
-			assert.Contains(t, buf.String(), strings.ToUpper(tt.want[:1])+tt.want[1:])
+			// The text digest wraps (render.WrapIndent): compare the words.
+			assert.Contains(t, strings.Join(strings.Fields(buf.String()), " "), strings.ToUpper(tt.want[:1])+tt.want[1:])
 		})
 	}
 }
@@ -390,4 +391,21 @@ func BenchmarkBuild(b *testing.B) {
 			b.Fatal(d.New)
 		}
 	}
+}
+
+// TestTextDigestWrapsLikeTheReport: the text digest keeps to 80 columns
+// between words, whatever the titles (wide CJK included); only a URL longer
+// than the line stands alone.
+func TestTextDigestWrapsLikeTheReport(t *testing.T) {
+	d := goldenDigest()
+	d.Topics[0].Items[0].Title = "スパースアテンションで長い文書を読む：64kトークンのスライディングウィンドウ再考と、その先にあるもの"
+	d.Topics[0].Items[1].Title = strings.Repeat("a very long title about sparse attention ", 4)
+	var buf bytes.Buffer
+	require.NoError(t, digest.Write(&buf, d, render.Text))
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if len(strings.Fields(l)) > 1 {
+			assert.LessOrEqual(t, render.Width(l), 80, "%q", l)
+		}
+	}
+	assert.Contains(t, strings.Join(strings.Fields(buf.String()), " "), strings.TrimSpace(d.Topics[0].Items[1].Title), "titles are whole")
 }

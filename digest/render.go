@@ -217,40 +217,49 @@ func untitled(s string) string {
 	return s
 }
 
+// textWidth is the text digest's line width in display columns: a mailed
+// text part keeps to 80, and a terminal shows it as the report is shown,
+// wrapped between words with hanging indents (render.WrapIndent).
+const textWidth = 80
+
 func text(d *Digest) string {
 	b := &strings.Builder{}
-	fmt.Fprintf(b, "Research digest · %s\n", d.Headline())
+	wrap := func(s, first, rest string) { b.WriteString(render.WrapIndent(s, textWidth, first, rest)) }
+	wrap("Research digest · "+d.Headline(), "", "  ")
 	for _, t := range d.Topics {
-		fmt.Fprintf(b, "\n■ %s\n", t.Topic)
+		b.WriteString("\n")
+		wrap(t.Topic, "■ ", "  ")
 		if len(t.Items) == 0 {
-			fmt.Fprintf(b, "  %s\n", capitalise(t.Why))
+			wrap(capitalise(t.Why), "  ", "  ")
 			for _, n := range t.Notes() {
-				fmt.Fprintf(b, "  ! %s\n", n)
+				wrap(n, "  ! ", "    ")
 			}
 			continue
 		}
-		fmt.Fprintf(b, "  %s · %s\n", t.Counts(), t.SinceLine())
+		b.WriteString(render.Indent(render.WrapItems([]string{t.Counts(), t.SinceLine()}, " · ", textWidth-2), "  ", "  "))
 		for _, n := range t.Notes() {
-			fmt.Fprintf(b, "  ! %s\n", n)
+			wrap(n, "  ! ", "    ")
 		}
 		if len(t.Summary) > 0 {
 			b.WriteString("\n  Summary\n")
 			for _, s := range t.Summary {
-				fmt.Fprintf(b, "    %s [%d]\n", s.Text, s.N)
+				wrap(fmt.Sprintf("%s [%d]", s.Text, s.N), "    ", "    ")
 			}
 		}
 		b.WriteString("\n")
+		const indent = "      "
 		for _, it := range t.Items {
-			fmt.Fprintf(b, "  %2d  %s\n      %s\n", it.N, untitled(it.Title), it.Meta())
+			wrap(untitled(it.Title), fmt.Sprintf("  %2d  ", it.N), indent)
+			wrap(it.Meta(), indent, indent)
 			if len(it.Keyphrases) > 0 {
-				fmt.Fprintf(b, "      %s\n", strings.Join(it.Keyphrases, ", "))
+				b.WriteString(render.Indent(render.WrapItems(it.Keyphrases, ", ", textWidth-len(indent)), indent, indent))
 			}
 			if it.URL != "" {
-				fmt.Fprintf(b, "      %s\n", it.URL)
+				b.WriteString(indent + it.URL + "\n") // whole, even when longer than the line
 			}
 		}
 		if m := t.More(); m != "" {
-			fmt.Fprintf(b, "  %s\n", m)
+			wrap(m, "  ", "  ")
 		}
 	}
 	return b.String()
@@ -321,9 +330,11 @@ var page = template.Must(template.New("digest").Funcs(template.FuncMap{
 	"cap":      capitalise,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Research digest, {{.When}}</title>
-</head><body style="font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222">
+</head><body style="font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222;overflow-wrap:anywhere">
 <h1 style="font-size:1.5rem;margin:0 0 .2rem">Research digest</h1>
 <p style="color:#666;font-size:.9rem;margin:0 0 1rem">{{.D.Headline}}</p>
 {{range $ti, $t := .Topics}}<h2 style="font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid #ddd">{{.T.Topic}}</h2>
@@ -352,5 +363,7 @@ func htmlView(d *Digest) any {
 		D      *Digest
 		When   string
 		Topics []htmlTopic
-	}{d, FormatWhen(d.GeneratedAt), ts}
+		// CSP is the report's policy (render.CSP): no script, no request.
+		CSP string
+	}{d, FormatWhen(d.GeneratedAt), ts, render.CSP}
 }

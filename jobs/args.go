@@ -37,20 +37,16 @@ type DigestArgs struct {
 // Kind is the job kind.
 func (DigestArgs) Kind() string { return KindDigest }
 
-// DeliveryArgs is one rendered digest to hand to one target. Unique by
-// (Digest, Period, Target). The document travels in the job's row: the row
-// is the outbox entry, written in the same transaction as the digest's records.
+// DeliveryArgs is one digest of the outbox to hand to one target. Unique by
+// (DigestID, Target). The digest's bodies are in the store's outbox, written
+// in the same transaction as the digest job's completion and this job's insert.
 type DeliveryArgs struct {
-	Digest string    `json:"digest" river:"unique"`
-	Period time.Time `json:"period" river:"unique"`
-	Target string    `json:"target" river:"unique"`
-	// Name is a file name for the document: digest and period, no path.
-	Name string `json:"name"`
-	// Format is the document's format (text, markdown, html, json).
-	Format   string `json:"format"`
-	Document []byte `json:"document"`
-	// New is how many new articles the digest lists.
-	New int `json:"new"`
+	DigestID int64  `json:"digest_id" river:"unique"`
+	Target   string `json:"target" river:"unique"`
+	// Digest, Period and Key say which digest it is, for logs and research jobs.
+	Digest string    `json:"digest"`
+	Period time.Time `json:"period"`
+	Key    string    `json:"key"`
 }
 
 // Kind is the job kind.

@@ -121,40 +121,6 @@ func (d *DB) Close() error {
 	return d.sqlite.close()
 }
 
-// Enqueue inserts the digest jobs of plan's slot at now, as the schedule
-// would (for `research worker --now` and tests). It returns how many were new.
-func (d *DB) Enqueue(ctx context.Context, p Plan, now time.Time, attempts int) (int, error) {
-	if attempts <= 0 {
-		attempts = 5
-	}
-	params := digestParams(p, p.Schedule.Slot(now), attempts)
-	var res []*rivertype.JobInsertResult
-	var err error
-	if d.postgres != nil {
-		res, err = insertMany(ctx, d.postgres, params)
-	} else {
-		res, err = insertMany(ctx, d.sqlite, params)
-	}
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range res {
-		if !r.UniqueSkippedAsDuplicate {
-			n++
-		}
-	}
-	return n, nil
-}
-
-func insertMany[TTx any](ctx context.Context, b *backend[TTx], params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return nil, err
-	}
-	return c.InsertMany(ctx, params)
-}
-
 // Job is one job as `research jobs` shows it.
 type Job struct {
 	ID          int64     `json:"id"`
@@ -239,6 +205,9 @@ func (d *DB) List(ctx context.Context, states []string, limit int) ([]Job, error
 
 func list[TTx any](ctx context.Context, b *backend[TTx], params *river.JobListParams) ([]*rivertype.JobRow, error) {
 	if err := b.validate(ctx); err != nil {
+		if b.kind == "sqlite" && errors.Is(err, errNotMigrated) {
+			return nil, nil // no worker ever ran on this store: no jobs
+		}
 		return nil, err
 	}
 	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})
@@ -268,18 +237,17 @@ func openSQLite(ctx context.Context, path string) (*backend[*sql.Tx], error) {
 	}
 	db.SetMaxOpenConns(1)
 	return &backend[*sql.Tx]{
-		kind:   "sqlite",
-		where:  path,
-		driver: riversqlite.New(db),
-		store:  st,
-		begin:  func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
-		commit: func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
-		undo:   func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
-		record: func(ctx context.Context, tx *sql.Tx, recs []store.Record) error {
-			_, err := st.CommitTx(ctx, tx, recs)
-			return err
-		},
-		close: func() error { return errors.Join(db.Close(), st.Close()) },
+		kind:          "sqlite",
+		where:         path,
+		driver:        riversqlite.New(db),
+		store:         st,
+		begin:         func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		commit:        func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		undo:          func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		recordPending: st.RecordPendingTx,
+		recordRuns:    st.RecordRunsTx,
+		markDelivered: st.MarkDeliveredTx,
+		close:         func() error { return errors.Join(db.Close(), st.Close()) },
 	}, nil
 }
 
@@ -309,18 +277,17 @@ func openPostgres(ctx context.Context, database string) (*backend[pgx.Tx], error
 		return nil, fmt.Errorf("database %s: %w", where, err)
 	}
 	return &backend[pgx.Tx]{
-		kind:   "postgres",
-		where:  where,
-		driver: riverpgxv5.New(pool),
-		store:  st,
-		begin:  func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
-		commit: func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
-		undo:   func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
-		record: func(ctx context.Context, tx pgx.Tx, recs []store.Record) error {
-			_, err := st.CommitTx(ctx, tx, recs)
-			return err
-		},
-		close: func() error { pool.Close(); return nil },
+		kind:          "postgres",
+		where:         where,
+		driver:        riverpgxv5.New(pool),
+		store:         st,
+		begin:         func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
+		commit:        func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		undo:          func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		recordPending: st.RecordPendingTx,
+		recordRuns:    st.RecordRunsTx,
+		markDelivered: st.MarkDeliveredTx,
+		close:         func() error { pool.Close(); return nil },
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/research-cli/research/internal/pgtest"
 )
@@ -41,6 +43,12 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := pgtest.Main(m)
 	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -51,6 +59,8 @@ func TestMain(m *testing.M) {
 type topicServer struct {
 	mu       sync.Mutex
 	requests map[string]int
+	// hooks counts the webhook deliveries received, by Idempotency-Key.
+	hooks    map[string]int
 	failOnce map[string]bool
 	hangOnce map[string]bool
 	gate     chan struct{}
@@ -58,13 +68,21 @@ type topicServer struct {
 }
 
 func newTopicServer(t testing.TB) (*topicServer, string) {
-	s := &topicServer{requests: map[string]int{}, failOnce: map[string]bool{}, hangOnce: map[string]bool{}}
+	s := &topicServer{requests: map[string]int{}, hooks: map[string]int{}, failOnce: map[string]bool{}, hangOnce: map[string]bool{}}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return s, srv.URL
 }
 
 func (s *topicServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/hook" {
+		_, _ = io.Copy(io.Discard, r.Body)
+		s.mu.Lock()
+		s.hooks[r.Header.Get("Idempotency-Key")]++
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	q := r.URL.Query().Get("query")
 	s.mu.Lock()
 	s.requests[q]++
@@ -121,6 +139,17 @@ func (s *topicServer) openGate() {
 	s.mu.Unlock()
 }
 
+// deliveries returns how many distinct digests the webhook received and how many POSTs in all.
+func (s *topicServer) deliveries() (keys, posts int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.hooks {
+		keys++
+		posts += n
+	}
+	return keys, posts
+}
+
 func (s *topicServer) total() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,13 +172,16 @@ func topicNames(n int) []string {
 // fetching, each topic a digest of its own on a yearly schedule (so that
 // no new period starts while a test runs: every period here is the one of
 // the last 1 January).
-func writeConfig(t testing.TB, dir, serverURL string, topics []string) string {
+func writeConfig(t testing.TB, dir, serverURL string, topics []string, webhook bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "http:\n  cache: \"off\"\n  retries: 0\nlimits:\n  enrich_pages: 0\n  source_timeout: 60s\n  fetch_timeout: 60s\n")
 	fmt.Fprintf(&b, "sources:\n  - {name: hn, kind: hackernews, url: %q}\n", serverURL)
 	fmt.Fprintf(&b, "digest:\n  schedule: \"0 0 1 1 *\"\n  per_topic: true\n  store: %q\n  topics:\n", filepath.Join(dir, "digests.db"))
 	for _, tp := range topics {
 		fmt.Fprintf(&b, "    - %q\n", tp)
+	}
+	if webhook {
+		fmt.Fprintf(&b, "  targets:\n    - {name: hook, kind: webhook, url: %q}\n", serverURL+"/hook")
 	}
 	p := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o644))

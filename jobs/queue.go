@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"os"
 	"strings"
@@ -49,27 +48,22 @@ type BuildRequest struct {
 	Final bool
 }
 
-// Built is a digest ready to record and deliver.
+// Built is a digest ready to record: the outbox's pending digest (its
+// bodies, targets, runs and items), or only the runs when nothing is new.
 type Built struct {
-	Records []store.Record
+	// Pending is nil when there is nothing to deliver (nothing new).
+	Pending *store.PendingDigest
+	// Runs are recorded when Pending is nil.
+	Runs []store.Run
 	// New counts the articles listed.
 	New int
-	// Deliveries are the documents to hand to each target; none when there
-	// is nothing to deliver (nothing new).
-	Deliveries []Delivery
 }
 
-// Delivery is one document for one target.
-type Delivery struct {
-	Target   string
-	Format   string
-	Document []byte
-}
-
-// Deliverer hands a document to its target. It is retried with backoff on
-// error; the target must recognise a repeat (file name, idempotency key).
+// Deliverer hands an outbox digest to one of its targets. It is retried with
+// backoff on error; a target recognises a repeat by the digest's key
+// (Message-ID, Idempotency-Key, file name).
 type Deliverer interface {
-	Deliver(ctx context.Context, d DeliveryArgs) error
+	Deliver(ctx context.Context, target string, d store.OutboxDigest) error
 }
 
 // Options configure a worker.
@@ -175,11 +169,11 @@ type backend[TTx any] struct {
 	begin  func(ctx context.Context) (TTx, error)
 	commit func(ctx context.Context, tx TTx) error
 	undo   func(ctx context.Context, tx TTx) error
-	// record writes a digest's records inside tx.
-	record func(ctx context.Context, tx TTx, recs []store.Record) error
-	// sqlite limits River to one connection per process; workers there run
-	// on a single-connection pool (see sqlite.go).
-	close func() error
+	// The store's writes inside the queue's transactions.
+	recordPending func(ctx context.Context, tx TTx, d store.PendingDigest) (int64, error)
+	recordRuns    func(ctx context.Context, tx TTx, runs []store.Run) error
+	markDelivered func(ctx context.Context, tx TTx, digestID int64, target string) (bool, error)
+	close         func() error
 }
 
 // inTx runs fn in a transaction and commits it.
@@ -220,15 +214,17 @@ func (b *backend[TTx]) validate(ctx context.Context) error {
 		return fmt.Errorf("the job queue in %s: %w (run: research migrate --database …)", b.where, err)
 	}
 	if !res.OK {
-		return fmt.Errorf("the job queue in %s is not migrated (run: research migrate --database …): %s", b.where, strings.Join(res.Messages, "; "))
+		return fmt.Errorf("the job queue in %s %w (run: research migrate --database …): %s", b.where, errNotMigrated, strings.Join(res.Messages, "; "))
 	}
 	return nil
 }
 
+var errNotMigrated = errors.New("is not migrated")
+
 // runWorker starts a River client with the digest workers and the
 // schedules, and runs it until ctx is done; then it stops fetching, lets the
-// running jobs finish for o.Grace, cancels those still running (River puts
-// them back as retryable), and returns nil.
+// running jobs finish for o.Grace, cancels those still running (River hands
+// them back to the queue without counting the attempt), and returns nil.
 func runWorker[TTx any](ctx context.Context, b *backend[TTx], o Options) error {
 	if err := o.defaults(); err != nil {
 		return err
@@ -283,7 +279,7 @@ func newClient[TTx any](b *backend[TTx], o Options, log *slog.Logger) (*river.Cl
 		// The fan-out runs on start too, so that a new leader fires the
 		// current slot at once; uniqueness makes the repeat harmless.
 		periodic = append(periodic, river.NewPeriodicJob(p.Schedule, func() (river.JobArgs, *river.InsertOpts) {
-			return ScheduleArgs{Schedule: p.Name, Slot: p.Schedule.Slot(time.Now())}, &river.InsertOpts{
+			return ScheduleArgs{Schedule: p.Name, Slot: firingSlot(p.Schedule, time.Now())}, &river.InsertOpts{
 				Queue: QueueSchedule, MaxAttempts: o.DigestAttempts,
 				UniqueOpts: river.UniqueOpts{ByArgs: true},
 			}
@@ -306,7 +302,7 @@ func newClient[TTx any](b *backend[TTx], o Options, log *slog.Logger) (*river.Cl
 		MaxAttempts:                 o.DigestAttempts,
 		CompletedJobRetentionPeriod: retention,
 		FetchPollInterval:           o.PollInterval,
-		FetchCooldown:               min(100*time.Millisecond, o.PollInterval),
+		FetchCooldown:               min(10*time.Millisecond, o.PollInterval),
 		Queues: map[string]river.QueueConfig{
 			QueueSchedule: {MaxWorkers: 1},
 			QueueDigest:   {MaxWorkers: o.DigestWorkers},
@@ -355,22 +351,31 @@ func (w *digestWorker[TTx]) Work(ctx context.Context, job *river.Job[DigestArgs]
 		return err
 	}
 	client := river.ClientFromContext[TTx](ctx)
+	var digestID int64
+	targets := 0
 	err = w.b.inTx(ctx, func(tx TTx) error {
-		if err := w.b.record(ctx, tx, built.Records); err != nil {
-			return err
-		}
-		if len(built.Deliveries) > 0 {
-			params := make([]river.InsertManyParams, 0, len(built.Deliveries))
-			for _, d := range built.Deliveries {
-				params = append(params, river.InsertManyParams{
-					Args: DeliveryArgs{Digest: a.Digest, Period: a.Period.UTC(), Target: d.Target, Format: d.Format,
-						Name: FileName(a.Digest, a.Period, d.Format), Document: d.Document, New: built.New},
-					InsertOpts: &river.InsertOpts{Queue: QueueDelivery, MaxAttempts: w.o.DeliveryAttempts,
-						UniqueOpts: river.UniqueOpts{ByArgs: true}},
-				})
+		if built.Pending == nil {
+			if err := w.b.recordRuns(ctx, tx, built.Runs); err != nil {
+				return err
 			}
-			if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
-				return fmt.Errorf("queue the deliveries: %w", err)
+		} else {
+			id, err := w.b.recordPending(ctx, tx, *built.Pending)
+			if err != nil {
+				return err
+			}
+			digestID, targets = id, len(built.Pending.Targets)
+			if targets > 0 {
+				params := make([]river.InsertManyParams, 0, targets)
+				for _, t := range built.Pending.Targets {
+					params = append(params, river.InsertManyParams{
+						Args: DeliveryArgs{DigestID: id, Target: t, Digest: a.Digest, Period: a.Period.UTC(), Key: built.Pending.Key},
+						InsertOpts: &river.InsertOpts{Queue: QueueDelivery, MaxAttempts: w.o.DeliveryAttempts,
+							UniqueOpts: river.UniqueOpts{ByArgs: true}},
+					})
+				}
+				if _, err := client.InsertManyTx(ctx, tx, params); err != nil {
+					return fmt.Errorf("queue the deliveries: %w", err)
+				}
 			}
 		}
 		_, err := river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, tx, job)
@@ -380,7 +385,11 @@ func (w *digestWorker[TTx]) Work(ctx context.Context, job *river.Job[DigestArgs]
 		log.Warn("digest not recorded", "error", err)
 		return fmt.Errorf("record digest %s: %w", a.Digest, err)
 	}
-	log.Info("digest done", "new", built.New, "deliveries", len(built.Deliveries), "took", time.Since(start).Round(time.Millisecond))
+	if built.Pending == nil {
+		log.Info("digest done: nothing new, nothing to deliver", "took", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	log.Info("digest done", "new", built.New, "outbox_id", digestID, "deliveries", targets, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -399,12 +408,45 @@ func (w *deliveryWorker[TTx]) Timeout(*river.Job[DeliveryArgs]) time.Duration {
 func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
 	a := job.Args
 	log := w.log.With("job", job.ID, "kind", KindDelivery, "digest", a.Digest, "period", a.Period.UTC().Format(time.RFC3339),
-		"target", a.Target, "attempt", job.Attempt)
-	if err := w.o.Deliverer.Deliver(ctx, a); err != nil {
-		log.Warn("delivery failed", "error", err)
+		"target", a.Target, "outbox_id", a.DigestID, "attempt", job.Attempt)
+	d, err := w.b.store.OutboxDigest(ctx, a.DigestID)
+	if err != nil {
 		return err
 	}
-	log.Info("delivered", "bytes", len(a.Document), "new", a.New)
+	pending := false
+	for _, dl := range d.Deliveries {
+		if dl.Target == a.Target && dl.State == store.DeliveryPending {
+			pending = true
+		}
+	}
+	if !pending {
+		// Delivered (or dropped) already: a repeat of a job whose completion was lost.
+		log.Info("already delivered")
+		return nil
+	}
+	if err := w.o.Deliverer.Deliver(ctx, a.Target, d); err != nil {
+		log.Warn("delivery failed", "error", err)
+		if merr := w.b.store.MarkFailed(context.WithoutCancel(ctx), nil, a.DigestID, a.Target, err.Error()); merr != nil {
+			log.Warn("could not record the failed delivery", "error", merr)
+		}
+		return err
+	}
+	// The target has it: the one window where it could get it twice is a
+	// crash before this transaction commits (the key makes the copy recognisable).
+	var done bool
+	err = w.b.inTx(context.WithoutCancel(ctx), func(tx TTx) error {
+		var err error
+		if done, err = w.b.markDelivered(ctx, tx, a.DigestID, a.Target); err != nil {
+			return err
+		}
+		_, err = river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, tx, job)
+		return err
+	})
+	if err != nil {
+		log.Warn("delivered, but not recorded", "error", err)
+		return err
+	}
+	log.Info("delivered", "new", d.New, "digest_delivered", done)
 	return nil
 }
 
@@ -451,6 +493,17 @@ func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[ScheduleA
 	return nil
 }
 
+// firingMargin covers River firing a periodic job up to 100 ms before its
+// time: without it, a firing just before 07:00 would name the previous
+// period (already done, so skipped as a duplicate) and the new one would be
+// missed.
+const firingMargin = time.Second
+
+// firingSlot is the period a schedule firing at now is for.
+func firingSlot(s schedule.Schedule, now time.Time) time.Time {
+	return s.Slot(now.Add(firingMargin))
+}
+
 // digestParams are the digest jobs of one slot of p: scheduled at the slot,
 // unique by (digest, period).
 func digestParams(p Plan, slot time.Time, attempts int) []river.InsertManyParams {
@@ -464,28 +517,6 @@ func digestParams(p Plan, slot time.Time, attempts int) []river.InsertManyParams
 		})
 	}
 	return out
-}
-
-// FileName names a digest's document: digest name and period, safe as a
-// file name ("digest-2026-12-08T0700Z-1a2b3c4d.md").
-func FileName(digest string, period time.Time, format string) string {
-	ext := map[string]string{"markdown": "md", "html": "html", "json": "json"}[format]
-	if ext == "" {
-		ext = "txt"
-	}
-	name := strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
-			return r
-		}
-		return '_'
-	}, digest)
-	if len(name) > 100 {
-		name = name[:100]
-	}
-	// Two names can sanitise alike ("a b", "a_b"): the hash keeps them apart.
-	h := fnv.New32a()
-	h.Write([]byte(digest))
-	return fmt.Sprintf("%s-%s-%08x.%s", name, period.UTC().Format("2006-01-02T1504Z"), h.Sum32(), ext)
 }
 
 // minLevel drops records below level: River reports every maintenance run

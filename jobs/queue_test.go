@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,26 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/research-cli/research/jobs/schedule"
+	"github.com/research-cli/research/store"
 )
-
-func TestFileName(t *testing.T) {
-	p := time.Date(2026, 12, 8, 7, 0, 0, 0, time.FixedZone("CET", 3600))
-	tests := []struct{ name, digest, format, prefix, ext string }{
-		{"plain", "digest", "markdown", "digest-2026-12-08T0600Z-", ".md"},
-		{"per topic", "digest/rust async", "html", "digest_rust_async-2026-12-08T0600Z-", ".html"},
-		{"path tricks", "../../etc/passwd", "text", "______etc_passwd-2026-12-08T0600Z-", ".txt"},
-		{"json", "g", "json", "g-2026-12-08T0600Z-", ".json"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			n := FileName(tc.digest, p, tc.format)
-			assert.Equal(t, filepath.Base(n), n, "a bare file name")
-			assert.True(t, len(n) > len(tc.prefix) && n[:len(tc.prefix)] == tc.prefix, n)
-			assert.Equal(t, tc.ext, filepath.Ext(n))
-		})
-	}
-	assert.NotEqual(t, FileName("a b", p, "text"), FileName("a_b", p, "text"), "names that sanitise alike stay apart")
-}
 
 func TestOptionsDefaultsAndRescueBound(t *testing.T) {
 	o := Options{Builder: builderFunc(nil), Deliverer: delivererFunc(nil)}
@@ -70,4 +51,17 @@ func (f builderFunc) Build(ctx context.Context, req BuildRequest) (*Built, error
 
 type delivererFunc func() error
 
-func (f delivererFunc) Deliver(ctx context.Context, d DeliveryArgs) error { return f() }
+func (f delivererFunc) Deliver(context.Context, string, store.OutboxDigest) error { return f() }
+
+// River fires a periodic job up to 100 ms early: that firing is for the new
+// period, not the one before it.
+func TestFiringSlotToleratesAnEarlyFiring(t *testing.T) {
+	for _, spec := range []string{"0 7 * * *", "6h", "*/5 * * * *"} {
+		s, err := schedule.Parse(spec)
+		require.NoError(t, err)
+		next := s.Next(time.Date(2026, 12, 8, 5, 1, 0, 0, time.UTC))
+		assert.Equal(t, next, firingSlot(s, next.Add(-100*time.Millisecond)), spec)
+		assert.Equal(t, next, firingSlot(s, next), spec)
+		assert.Equal(t, next, firingSlot(s, next.Add(3*time.Second)), spec)
+	}
+}

@@ -4,33 +4,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/research-cli/research/agents/canon"
+	"github.com/research-cli/research/internal/textsafe"
 )
 
-// Sanitize makes model text safe for a terminal: escape sequences and
-// control characters go (canon.StripControls), and so do the Unicode
-// bidirectional controls, which can make text display in an order other than
-// the one it is stored in (and so hide or fake a citation or a command).
-func Sanitize(s string) string {
-	s = canon.StripControls(s)
-	if !strings.ContainsFunc(s, isBidi) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isBidi(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// isBidi reports the bidirectional formatting characters: LRM, RLM, ALM, the
-// embeddings and overrides (U+202A–U+202E) and the isolates (U+2066–U+2069).
-func isBidi(r rune) bool {
-	return r == 0x200e || r == 0x200f || r == 0x061c || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
+// Sanitize makes model text safe for a terminal with the project's one
+// sanitiser (textsafe.Strip): escape sequences whole, control characters and
+// the Unicode bidirectional controls, which could make text display in an
+// order other than the one it is stored in (and so hide or fake a citation),
+// are dropped; line breaks stay.
+func Sanitize(s string) string { return textsafe.Strip(s) }
 
 // maxCiteLen bounds how long a bracket may stay open before it is judged
 // not to be a citation ("[12, 14, 15]" is 12 runes).
@@ -38,9 +21,10 @@ const maxCiteLen = 40
 
 // CiteFilter removes, from text that arrives in pieces, the citations that
 // point at no article: "[7]" when only articles 1–5 were given is dropped, and
-// "[2, 9]" becomes "[2]". Brackets that are not citations ("[see below]")
-// pass through unchanged. It holds back only an open bracket, so the text
-// still streams.
+// "[2, 9]" becomes "[2]"; the spaces before a dropped citation go with it.
+// Brackets that are not citations ("[see below]") pass through unchanged. It
+// holds back only an open bracket and trailing spaces, so the text still
+// streams.
 type CiteFilter struct {
 	// Valid reports whether n is an article the model was given.
 	Valid func(n int) bool
@@ -48,6 +32,7 @@ type CiteFilter struct {
 	Out func(string)
 
 	pending []rune
+	held    string
 	cited   map[int]bool
 	removed int
 }
@@ -55,25 +40,45 @@ type CiteFilter struct {
 // Write filters the next piece of text.
 func (f *CiteFilter) Write(s string) {
 	var out strings.Builder
+	emitHeld := func() {
+		out.WriteString(f.held)
+		f.held = ""
+	}
 	for _, r := range s {
 		if len(f.pending) == 0 {
-			if r == '[' {
+			switch r {
+			case ' ':
+				// Spaces wait for what follows: before a citation that is
+				// dropped, they go with it ("altogether [12]." → "altogether.").
+				f.held += " "
+				if len(f.held) > 64 { // a run of spaces is not waiting for a citation
+					emitHeld()
+				}
+			case '[':
 				f.pending = append(f.pending, r)
-				continue
+			default:
+				emitHeld()
+				out.WriteRune(r)
 			}
-			out.WriteRune(r)
 			continue
 		}
 		f.pending = append(f.pending, r)
 		switch {
 		case r == ']':
-			out.WriteString(f.resolve())
+			if c := f.resolve(); c == "" {
+				f.held = ""
+			} else {
+				emitHeld()
+				out.WriteString(c)
+			}
 			f.pending = f.pending[:0]
 		case r == '[':
 			// A new bracket: what was held is plain text.
+			emitHeld()
 			out.WriteString(string(f.pending[:len(f.pending)-1]))
 			f.pending = append(f.pending[:0], '[')
 		case !citeRune(r) || len(f.pending) > maxCiteLen:
+			emitHeld()
 			out.WriteString(string(f.pending))
 			f.pending = f.pending[:0]
 		}
@@ -83,11 +88,11 @@ func (f *CiteFilter) Write(s string) {
 	}
 }
 
-// Flush releases any held text (an unclosed bracket) at the end.
+// Flush releases any held text (trailing spaces, an unclosed bracket) at the end.
 func (f *CiteFilter) Flush() {
-	if len(f.pending) > 0 {
-		f.Out(string(f.pending))
-		f.pending = f.pending[:0]
+	if f.held != "" || len(f.pending) > 0 {
+		f.Out(f.held + string(f.pending))
+		f.held, f.pending = "", f.pending[:0]
 	}
 }
 
@@ -163,15 +168,5 @@ func FilterCitations(s string, valid func(int) bool) (string, []int) {
 	return b.String(), f.Cited()
 }
 
-// oneLine collapses whitespace and cuts s to max bytes on a rune boundary.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(Sanitize(s)), " ")
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// oneLine makes s one safe line (textsafe.Line) of at most max bytes.
+func oneLine(s string, max int) string { return textsafe.Cut(textsafe.Line(s), max) }

@@ -76,8 +76,10 @@ type Config struct {
 	// the answer's text. Past either, the stream is judged endless.
 	MaxStreamBytes int64
 	MaxAnswerBytes int
-	// HTTPClient is used for the call; nil means a client of its own (no
-	// proxy from the environment: the model is usually on this machine).
+	// HTTPClient is used for the call; nil means a client of its own. It is
+	// not the agents' shared client, which refuses private addresses: the
+	// model usually is one (127.0.0.1), and its address comes only from the
+	// user's config, never from the network.
 	HTTPClient *http.Client
 }
 
@@ -130,6 +132,7 @@ func New(cfg Config) (*Client, error) {
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment, // which never proxies loopback
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 			ResponseHeaderTimeout: cfg.Timeout,
 			MaxIdleConns:          2,

@@ -173,13 +173,15 @@ func testRequest() Request {
 	}
 }
 
-func newTestClient(t *testing.T, base, api, model string) *Client {
+// newTestClient is a client of the test server. Only the streams that hang
+// get a short idle timeout: a working stream must never be cut by a busy machine.
+func newTestClient(t *testing.T, base, api, model string, idle time.Duration) *Client {
 	t.Helper()
 	ep := base
 	if api == APIOpenAI {
 		ep = base + "/v1"
 	}
-	c, err := New(Config{Endpoint: ep, API: api, Model: model, Timeout: time.Minute, IdleTimeout: 300 * time.Millisecond,
+	c, err := New(Config{Endpoint: ep, API: api, Model: model, Timeout: 5 * time.Minute, IdleTimeout: idle,
 		MaxAnswerBytes: 4 << 10, MaxStreamBytes: 256 << 10})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -196,7 +198,7 @@ func TestAnswer(t *testing.T) {
 		detail    string
 		text      string
 	}{
-		{name: "ok", behaviour: "ok", text: "Sparse attention is linear [1] and kernels help [2]. Also  and [1]."},
+		{name: "ok", behaviour: "ok", text: "Sparse attention is linear [1] and kernels help [2]. Also and [1]."},
 		{name: "hang", behaviour: "hang", reason: models.ReasonTimeout, detail: "sent nothing for 300ms"},
 		{name: "hang after first piece", behaviour: "hang-after-first", reason: models.ReasonTimeout, detail: "after 17 bytes of answer", text: "Sparse attention"},
 		{name: "endless", behaviour: "endless", reason: models.ReasonOutputTooLarge, detail: "the answer passed 4 KiB"},
@@ -221,7 +223,11 @@ func TestAnswer(t *testing.T) {
 				if model == "" {
 					model = "llama3.2"
 				}
-				c := newTestClient(t, srv.URL, api, model)
+				idle := time.Minute
+				if strings.HasPrefix(tc.behaviour, "hang") {
+					idle = 300 * time.Millisecond
+				}
+				c := newTestClient(t, srv.URL, api, model, idle)
 				var streamed strings.Builder
 				ans := c.Answer(context.Background(), testRequest(), func(s string) { streamed.WriteString(s) })
 				assert.Equal(t, ans.Text, strings.TrimSpace(streamed.String()), "what streamed is what is kept")
@@ -273,7 +279,7 @@ func TestAnswerUnreachable(t *testing.T) {
 	require.NoError(t, ln.Close()) // nothing listens there now: connection refused
 	for _, api := range []string{APIOllama, APIOpenAI} {
 		t.Run(api, func(t *testing.T) {
-			c := newTestClient(t, "http://"+addr, api, "llama3.2")
+			c := newTestClient(t, "http://"+addr, api, "llama3.2", time.Minute)
 			ans := c.Answer(context.Background(), testRequest(), nil)
 			require.NotNil(t, ans.Degraded)
 			assert.Equal(t, ReasonUnreachable, ans.Degraded.Reason, ans.Degraded.Detail)
@@ -341,4 +347,27 @@ func TestNewChecksConfig(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+func TestAPIKeyIsSentAsBearer(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"), r.Header.Get("Accept"))
+		mu.Unlock()
+		io.WriteString(w, `data: {"choices":[{"delta":{"content":"ok [1]"},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := New(Config{Endpoint: srv.URL + "/v1/", API: APIOpenAI, Model: "m", APIKey: "sk-test"})
+	require.NoError(t, err)
+	defer c.Close()
+	ans := c.Answer(context.Background(), testRequest(), nil)
+	require.Nil(t, ans.Degraded)
+	assert.Equal(t, "ok [1]", ans.Text)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"Bearer sk-test", "text/event-stream"}, got)
 }

@@ -56,7 +56,9 @@ func Prompt(req Request, budgetTokens int) ([]Message, []int) {
 	budget := budgetTokens * CharsPerToken
 	var head strings.Builder
 	if c := strings.TrimSpace(req.Context); c != "" {
-		fmt.Fprintf(&head, "Earlier in this conversation:\n%s\n\n", Sanitize(c))
+		// The conversation may take a quarter of the budget, its most recent
+		// lines first: the articles are what the answer is written from.
+		fmt.Fprintf(&head, "Earlier in this conversation:\n%s\n\n", recent(Sanitize(c), budget/4))
 	}
 	fmt.Fprintf(&head, "Question: %s\n\nSources:\n", Sanitize(strings.TrimSpace(req.Question)))
 	const tail = "\nAnswer the question from these sources, citing them as [n]."
@@ -140,4 +142,19 @@ func trimText(s string, n int) string {
 		cut = cut[:i]
 	}
 	return cut + "…"
+}
+
+// recent keeps the last lines of s that fit in n runes.
+func recent(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	used, from := 0, len(lines)
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := utf8.RuneCountInString(lines[i]) + 1
+		if used+l > n {
+			break
+		}
+		used += l
+		from = i
+	}
+	return strings.Join(lines[from:], "\n")
 }

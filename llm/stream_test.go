@@ -122,13 +122,14 @@ func TestCiteFilter(t *testing.T) {
 		cited []int
 	}{
 		{"kept", []string{"a [1] b [2, 3]."}, "a [1] b [2, 3].", []int{1, 2, 3}},
-		{"dropped", []string{"a [6] b [0]."}, "a  b .", nil},
+		{"dropped", []string{"a [6] b [0]."}, "a b.", nil},
 		{"mixed", []string{"a [1, 7; 2]"}, "a [1, 2]", []int{1, 2}},
-		{"range", []string{"a [2-4] b [4-9]"}, "a [2-4] b ", []int{2, 3, 4}},
-		{"split across pieces", []string{"a [", "1", "0] b [", "3]"}, "a  b [3]", []int{3}},
+		{"range", []string{"a [2-4] b [4-9]"}, "a [2-4] b", []int{2, 3, 4}},
+		{"split across pieces", []string{"a [", "1", "0] b [", "3]"}, "a b [3]", []int{3}},
 		{"not a citation", []string{"see [the docs] and [x1] and []"}, "see [the docs] and [x1] and []", nil},
 		{"nested open", []string{"[[2]"}, "[[2]", []int{2}},
 		{"unclosed", []string{"tail [12"}, "tail [12", nil},
+		{"spaces kept", []string{"a  ", " b ", "[1] "}, "a   b [1] ", []int{1}},
 		{"too long", []string{"[" + strings.Repeat("1,", 30) + "]"}, "[" + strings.Repeat("1,", 30) + "]", nil},
 	}
 	for _, tc := range tests {
@@ -183,7 +184,13 @@ func TestPromptBudget(t *testing.T) {
 			assert.Contains(t, msgs[1].Content, "Question: q?")
 		})
 	}
-	msgs, _ := Prompt(req, 1000)
+	long2 := req
+	long2.Context = strings.Repeat("Q: an old question about something else entirely\n", 200) + "Q9: the latest question"
+	msgs, inc := Prompt(long2, 1000)
+	assert.Equal(t, []int{1, 2, 3}, inc, "a long conversation does not crowd out the articles")
+	assert.Contains(t, msgs[1].Content, "Q9: the latest question")
+	assert.Less(t, strings.Count(msgs[1].Content, "an old question"), 30)
+	msgs, _ = Prompt(req, 1000)
 	assert.Contains(t, msgs[1].Content, "short text", "a short text is given whole")
 	assert.Contains(t, msgs[1].Content, "…", "a long one is cut, and the cut is marked")
 }

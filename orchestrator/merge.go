@@ -71,6 +71,15 @@ func fold(a *models.Article, b models.Article) {
 	if a.DiscussionURL == "" {
 		a.DiscussionURL = b.DiscussionURL
 	}
+	if a.Updated.IsZero() {
+		a.Updated = b.Updated
+	}
+	if a.DOI == "" {
+		a.DOI, a.JournalRef, a.Comment = b.DOI, b.JournalRef, b.Comment
+	}
+	if a.PDFURL == "" {
+		a.PDFURL = b.PDFURL
+	}
 }
 
 // uniqueID keeps ids unique within the run, as the contract requires.

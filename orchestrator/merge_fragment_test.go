@@ -28,6 +28,24 @@ func TestMergeKeepsOneSourcesFragmentItems(t *testing.T) {
 	assert.Equal(t, 0, run.Result.Sources[1].Kept, "another source's link to the page folds")
 }
 
+// TestFoldKeepsCitationDetails: an HN link to an arXiv paper listed first
+// still gets the paper's doi, journal reference, PDF and update date.
+func TestFoldKeepsCitationDetails(t *testing.T) {
+	hn := articles("hn", "https://arxiv.org/abs/2611.09902")
+	paper := articles("arxiv", "https://arxiv.org/abs/2611.09902")
+	paper[0].DOI, paper[0].JournalRef, paper[0].PDFURL = "10.5555/x", "J. 1 (2026)", "https://arxiv.org/pdf/2611.09902"
+	paper[0].Updated = time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	o := newOrch(t, map[string]fakeAgent{"hn": sleepy(0, hn), "arxiv": sleepy(0, paper)}, []string{"hn", "arxiv"}, nil)
+	run, err := o.Run(context.Background(), "q")
+	require.NoError(t, err)
+	require.Len(t, run.Result.Articles, 1)
+	a := run.Result.Articles[0]
+	assert.Equal(t, "10.5555/x", a.DOI)
+	assert.Equal(t, "J. 1 (2026)", a.JournalRef)
+	assert.Equal(t, "https://arxiv.org/pdf/2611.09902", a.PDFURL)
+	assert.Equal(t, paper[0].Updated, a.Updated)
+}
+
 type skipping struct {
 	fakeAgent
 	n int

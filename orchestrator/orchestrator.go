@@ -296,8 +296,10 @@ func (o *Orchestrator) PanicStacks() []string {
 func describe(err error, src models.Source, srcCtx, stageCtx context.Context, timeout, stageTimeout time.Duration) (string, string) {
 	kind := errorKind(err)
 	msg := oneLine(err.Error()) // agents do not prefix their errors with the source's name
+	var fe *fetch.Error
+	throttled := errors.As(err, &fe) && (fe.Status == 429 || fe.Status == 503)
 	switch {
-	case kind == string(fetch.KindHTTP429):
+	case throttled:
 		// A service that throttled the source says more than its deadline did.
 	case errors.Is(stageCtx.Err(), context.DeadlineExceeded):
 		return fmt.Sprintf("cut off at the fetch stage deadline (%s) (%s)", stageTimeout, src.URL), "timeout"

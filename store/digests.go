@@ -18,6 +18,17 @@ type Digests interface {
 	Commit(ctx context.Context, recs []Record) ([]int64, error)
 	// MarkSent records items as sent for topic, outside any run.
 	MarkSent(ctx context.Context, topic string, items []Item) error
+	// The outbox (see outbox.go): a digest recorded pending with its items
+	// and one delivery per target; its items are sent once every target took
+	// it. The SQLite store fences these writes with a lease when one is
+	// given; the PostgreSQL store takes none (nil).
+	RecordPending(ctx context.Context, l *Lease, d PendingDigest) (int64, error)
+	RecordRuns(ctx context.Context, l *Lease, runs []Run) error
+	PendingDigests(ctx context.Context) ([]OutboxDigest, error)
+	OutboxDigest(ctx context.Context, id int64) (OutboxDigest, error)
+	MarkDelivered(ctx context.Context, l *Lease, digestID int64, target string) (bool, error)
+	MarkFailed(ctx context.Context, l *Lease, digestID int64, target, why string) error
+	DropDelivery(ctx context.Context, l *Lease, digestID int64, target, why string) (bool, error)
 	// Version is the schema version.
 	Version(ctx context.Context) (int, error)
 	Close() error

@@ -78,6 +78,20 @@ func (s *Store) RecordPending(ctx context.Context, l *Lease, d PendingDigest) (i
 	if err := checkLease(ctx, tx, l); err != nil {
 		return 0, fmt.Errorf("record digest in %s: %w", s.path, err)
 	}
+	id, err := s.RecordPendingTx(ctx, tx, d)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("record digest in %s: %w", s.path, err)
+	}
+	return id, nil
+}
+
+// RecordPendingTx is RecordPending inside the caller's transaction on this
+// store's file, without a lease (a digest job's: the queue makes it the only
+// one of its period, and its completion commits in the same transaction).
+func (s *Store) RecordPendingTx(ctx context.Context, tx *sql.Tx, d PendingDigest) (int64, error) {
 	now := s.Now().UTC().Format(timeLayout)
 	res, err := tx.ExecContext(ctx, `INSERT INTO digests
 		(key, created_at, subject, new_items, body_text, body_markdown, body_html, body_json, state)
@@ -109,9 +123,6 @@ func (s *Store) RecordPending(ctx context.Context, l *Lease, d PendingDigest) (i
 			return 0, fmt.Errorf("record digest in %s: %w", s.path, err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("record digest in %s: %w", s.path, err)
-	}
 	return id, nil
 }
 
@@ -126,14 +137,22 @@ func (s *Store) RecordRuns(ctx context.Context, l *Lease, runs []Run) error {
 	if err := checkLease(ctx, tx, l); err != nil {
 		return fmt.Errorf("record runs in %s: %w", s.path, err)
 	}
+	if err := s.RecordRunsTx(ctx, tx, runs); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("record runs in %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// RecordRunsTx is RecordRuns inside the caller's transaction, without a lease.
+func (s *Store) RecordRunsTx(ctx context.Context, tx *sql.Tx, runs []Run) error {
 	now := s.Now().UTC().Format(timeLayout)
 	for _, r := range runs {
 		if _, _, err := insertRun(ctx, tx, r, now); err != nil {
 			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("record runs in %s: %w", s.path, err)
 	}
 	return nil
 }
@@ -219,6 +238,23 @@ func (s *Store) settle(ctx context.Context, l *Lease, digestID int64, target, st
 	if err := checkLease(ctx, tx, l); err != nil {
 		return false, fmt.Errorf("mark digest %d delivered to %s in %s: %w", digestID, target, s.path, err)
 	}
+	done, err := s.settleTx(ctx, tx, digestID, target, state, why)
+	if err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("mark digest %d delivered to %s in %s: %w", digestID, target, s.path, err)
+	}
+	return done, nil
+}
+
+// MarkDeliveredTx is MarkDelivered inside the caller's transaction, without
+// a lease (a delivery job's, committed with its completion).
+func (s *Store) MarkDeliveredTx(ctx context.Context, tx *sql.Tx, digestID int64, target string) (done bool, err error) {
+	return s.settleTx(ctx, tx, digestID, target, DeliveryDelivered, "")
+}
+
+func (s *Store) settleTx(ctx context.Context, tx *sql.Tx, digestID int64, target, state, why string) (bool, error) {
 	now := s.Now().UTC().Format(timeLayout)
 	res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, delivered_at = ?, last_error = ?, attempts = attempts + 1,
 		last_attempt_at = ? WHERE digest_id = ? AND target = ? AND state = 'pending'`, state, now, why, now, digestID, target)
@@ -236,9 +272,6 @@ func (s *Store) settle(ctx context.Context, l *Lease, digestID int64, target, st
 		if err := complete(ctx, tx, digestID, now); err != nil {
 			return false, fmt.Errorf("in %s: %w", s.path, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("mark digest %d delivered to %s in %s: %w", digestID, target, s.path, err)
 	}
 	return left == 0, nil
 }
@@ -269,6 +302,21 @@ func (s *Store) MarkFailed(ctx context.Context, l *Lease, digestID int64, target
 // first, with their bodies and per-target state.
 func (s *Store) PendingDigests(ctx context.Context) ([]OutboxDigest, error) {
 	return s.digests(ctx, `WHERE state = 'pending' ORDER BY id`)
+}
+
+// ErrNoSuchDigest means the outbox has no digest with that id.
+var ErrNoSuchDigest = errors.New("no such digest")
+
+// OutboxDigest is one digest of the outbox, by id, with its deliveries.
+func (s *Store) OutboxDigest(ctx context.Context, id int64) (OutboxDigest, error) {
+	ds, err := s.digests(ctx, `WHERE id = ?`, id)
+	if err != nil {
+		return OutboxDigest{}, err
+	}
+	if len(ds) == 0 {
+		return OutboxDigest{}, fmt.Errorf("digest %d in %s: %w", id, s.path, ErrNoSuchDigest)
+	}
+	return ds[0], nil
 }
 
 // Digests lists the most recent digests of the outbox, newest first; limit

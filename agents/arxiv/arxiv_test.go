@@ -209,6 +209,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(testdata(f, "error400.xml")))
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/1</id><title>t</title></entry></feed>`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if msg := errorEntry(body); len(msg) > 304 || strings.ContainsAny(msg, "\n\x1b") {
+			t.Fatalf("error entry not clipped to one clean line: %q", msg)
+		}
 		arts, err := Parse(body, "ax")
 		if err != nil {
 			if fetch.KindOf(err) == "" {

@@ -3,8 +3,10 @@ package fetch
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,4 +102,34 @@ func TestJSONMessage(t *testing.T) {
 	} {
 		assert.Equal(t, want, JSONMessage([]byte(body)), body)
 	}
+}
+
+// TestThrottledThenTimedOut: a 429 then a retry stalled until the deadline
+// (arXiv throttling) reports the 429, not a bare timeout.
+func TestThrottledThenTimedOut(t *testing.T) {
+	var n atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		<-r.Context().Done()
+	}))
+	c := newClient(t, Options{MaxRetries: 2})
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	_, err := c.Get(ctx, Request{URL: srv.URL})
+	require.Error(t, err)
+	assert.Equal(t, KindHTTP429, KindOf(err), "%v", err)
+	assert.Contains(t, err.Error(), "HTTP 429 Too Many Requests (then the retry timed out)")
+}
+
+func FuzzJSONMessage(f *testing.F) {
+	for _, s := range []string{`{"message":"m","status":400}`, `{"detail":"d","title":"t"}`, `{"error":{"info":"i"}}`,
+		`{"error":"e"}`, `{"error":[1]}`, `null`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_ = JSONMessage(body) // never panics, whatever the server sent
+	})
 }

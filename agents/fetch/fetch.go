@@ -333,11 +333,22 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		MaxInterval:         c.opts.RetryMaxDelay,
 	}
 	bo.Reset()
+	var throttled *Error // the last 429 or 503, which explains a retry that then ran out of time
 	for attempt := 0; ; attempt++ {
 		resp, fe := c.attempt(ctx, host, req, stored)
 		if fe == nil {
 			resp.Retries = attempt
 			return resp, nil
+		}
+		if fe.Status == http.StatusTooManyRequests || fe.Status == http.StatusServiceUnavailable {
+			throttled = fe
+		} else if throttled != nil && fe.Kind == KindTimeout {
+			// A throttling service (arXiv) may stall the retry until the
+			// deadline: the throttling, not a bare timeout, is why it failed.
+			t := *throttled
+			t.RetryAfter = 0
+			t.Detail = strings.TrimSpace(t.Detail + " (then the retry timed out)")
+			fe = &t
 		}
 		fe.Retries = attempt
 		fe.Elapsed = time.Since(start)

@@ -167,9 +167,22 @@ func withTrusted(ctx context.Context, hp string) context.Context {
 	return context.WithValue(ctx, trustKey{}, hp)
 }
 
-func trustedOf(ctx context.Context) string {
-	s, _ := ctx.Value(trustKey{}).(string)
-	return s
+// trusts says whether a hop to u may reach any address under the trusted
+// host:port of ctx: the same host name and port, or the same host name
+// upgraded from http (port 80) to https (port 443), as an intranet server
+// redirecting its own http:// URL does.
+func trusts(ctx context.Context, u *url.URL) bool {
+	trusted, _ := ctx.Value(trustKey{}).(string)
+	if trusted == "" {
+		return false
+	}
+	hop := hostPort(u)
+	if hop == trusted {
+		return true
+	}
+	th, tp, err1 := net.SplitHostPort(trusted)
+	hh, hp, err2 := net.SplitHostPort(hop)
+	return err1 == nil && err2 == nil && th == hh && tp == "80" && hp == "443" && strings.EqualFold(u.Scheme, "https")
 }
 
 // checkScheme refuses any hop that is not http(s).
@@ -208,12 +221,12 @@ func (r *router) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := checkScheme(req.URL); err != nil {
 		return nil, err
 	}
-	if r.allowPrivate || hostPort(req.URL) == trustedOf(req.Context()) {
+	if r.allowPrivate || trusts(req.Context(), req.URL) {
 		return r.trusted.RoundTrip(req)
 	}
 	host := req.URL.Hostname()
 	if ip, ok := literalAddr(host); ok {
-		if why := r.blocked(ip); why != "" {
+		if why := r.blocked(ip.Unmap()); why != "" {
 			return nil, &BlockedError{Addr: ip.Unmap(), Reason: why}
 		}
 	}
@@ -223,7 +236,7 @@ func (r *router) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		for _, ip := range ips {
-			if why := r.blocked(ip); why != "" {
+			if why := r.blocked(ip.Unmap()); why != "" {
 				return nil, &BlockedError{Addr: ip.Unmap(), Reason: why}
 			}
 		}
@@ -239,7 +252,7 @@ func (r *router) guardDial(_ context.Context, network, address string, _ syscall
 	if err != nil {
 		return &BlockedError{Reason: fmt.Sprintf("unreadable address %q", address)}
 	}
-	if why := r.blocked(ap.Addr()); why != "" {
+	if why := r.blocked(ap.Addr().Unmap()); why != "" {
 		return &BlockedError{Addr: ap.Addr().Unmap(), Reason: why}
 	}
 	return nil
@@ -287,8 +300,9 @@ func (c *Client) newRouter(opts Options) *router {
 			DisableCompression: true,
 		}
 	}
-	r.trusted = build(plain, r.proxy)
+	proxy := func(req *http.Request) (*url.URL, error) { return r.proxy(req) }
+	r.trusted = build(plain, proxy)
 	r.guarded = build(checked, nil) // proxied hops go to r.proxied
-	r.proxied = build(plain, r.proxy)
+	r.proxied = build(plain, proxy)
 	return r
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -311,4 +312,83 @@ func FuzzLiteralAddr(f *testing.F) {
 		}
 		_ = privateReason(ip)
 	})
+}
+
+// BenchmarkGuard compares a trusted request with a guarded one (a content
+// link, whose host here is declared public) over loopback keep-alive
+// connections, and a guarded request that is refused before any dial.
+func BenchmarkGuard(b *testing.B) {
+	srv := newServer(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	c := newClient(b, Options{MaxRetries: -1, PerHostParallel: 4, blockedAddr: func(ip netip.Addr) string {
+		if ip == netip.MustParseAddr("127.0.0.1") {
+			return ""
+		}
+		return privateReason(ip)
+	}})
+	run := func(b *testing.B, req Request, wantErr bool) {
+		for b.Loop() {
+			_, err := c.Get(context.Background(), req)
+			if (err != nil) != wantErr {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N), "ns/request")
+	}
+	b.Run("trusted", func(b *testing.B) { run(b, Request{URL: srv.URL + "/a"}, false) })
+	b.Run("guarded", func(b *testing.B) { run(b, Request{URL: srv.URL + "/a", ContentLink: true}, false) })
+	b.Run("refused", func(b *testing.B) { run(b, Request{URL: "http://127.0.0.2:9/secret", ContentLink: true}, true) })
+}
+
+func TestTrusts(t *testing.T) {
+	cases := []struct {
+		trusted, hop string
+		want         bool
+	}{
+		{"intranet:80", "http://intranet/a", true},
+		{"intranet:80", "http://INTRANET.:80/a", true},
+		{"intranet:80", "https://intranet/a", true},  // the server upgrading its own http URL
+		{"intranet:443", "http://intranet/a", false}, // never a downgrade
+		{"intranet:80", "https://intranet:8443/a", false},
+		{"intranet:8080", "http://intranet:8081/a", false},
+		{"intranet:80", "http://intranet2/a", false},
+		{"127.0.0.1:80", "http://localhost/a", false},
+		{"", "http://intranet/a", false},
+	}
+	for _, tc := range cases {
+		u, err := url.Parse(tc.hop)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, trusts(withTrusted(context.Background(), tc.trusted), u), "%s → %s", tc.trusted, tc.hop)
+	}
+}
+
+// TestGuardBehindProxy: with a proxy in the environment, a guarded hop's host
+// is resolved and checked before the request is handed to the proxy (which
+// would otherwise reach the private address for us); a public one goes
+// through the proxy, itself on loopback.
+func TestGuardBehindProxy(t *testing.T) {
+	var proxied atomic.Int64
+	proxy := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1) // a forward proxy receives the absolute URL
+		_, _ = io.WriteString(w, "via proxy: "+r.URL.String())
+	}))
+	proxyURL, err := url.Parse(proxy.URL)
+	require.NoError(t, err)
+	c := newClient(t, Options{MaxRetries: -1, blockedAddr: func(ip netip.Addr) string {
+		if ip == netip.MustParseAddr("127.0.0.3") {
+			return "" // "public" for the test
+		}
+		return privateReason(ip)
+	}})
+	c.transport.proxy = func(*http.Request) (*url.URL, error) { return proxyURL, nil }
+
+	for _, u := range []string{"http://localhost:9/secret", "http://127.0.0.2:9/secret", "http://2130706434:9/secret"} {
+		_, err := c.Get(t.Context(), Request{URL: u, ContentLink: true})
+		assert.Equal(t, KindBlocked, KindOf(err), "%s: %v", u, err)
+	}
+	assert.Zero(t, proxied.Load(), "nothing private was handed to the proxy")
+
+	resp, err := c.Get(t.Context(), Request{URL: "http://127.0.0.3:9/page", ContentLink: true})
+	require.NoError(t, err)
+	assert.Equal(t, "via proxy: http://127.0.0.3:9/page", string(resp.Body))
+	assert.Equal(t, int64(1), proxied.Load())
 }

@@ -205,8 +205,14 @@ func (a *Agent) article(ctx context.Context, h searchHit) (art models.Article, o
 	if err != nil {
 		return a.fromHit(h), true
 	}
+	return a.fromSummary(h, resp.Body)
+}
+
+// fromSummary builds the article for hit h from its REST summary body (the
+// hit alone when the body is not a summary); ok is false for a disambiguation page.
+func (a *Agent) fromSummary(h searchHit, body []byte) (art models.Article, ok bool) {
 	var s summary
-	if err := json.Unmarshal(resp.Body, &s); err != nil || s.Title == "" {
+	if err := json.Unmarshal(body, &s); err != nil || s.Title == "" {
 		return a.fromHit(h), true
 	}
 	if s.Type == "disambiguation" {

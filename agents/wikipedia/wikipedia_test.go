@@ -258,3 +258,29 @@ func TestSearchLiveShape(t *testing.T) {
 		assert.NotContains(t, art.Title, "disambiguation")
 	}
 }
+
+// FuzzSummary: whatever a summary endpoint sends, the article keeps an http(s)
+// URL, a title and text free of terminal controls, and never a published date.
+func FuzzSummary(f *testing.F) {
+	for _, name := range []string{"summary-rust.json", "summary-disambiguation.json", "problem404.json"} {
+		f.Add([]byte(testdata(f, name)))
+	}
+	f.Add([]byte(`{"title":"x","content_urls":{"desktop":{"page":"javascript:alert(1)"}},"extract_html":"<p>\u001b[31mred</p>"}`))
+	a := New(models.Source{Name: "w", URL: "https://en.wikipedia.org"}, nil)
+	hit := searchHit{Title: "Hit", Snippet: "<span>s</span>", Timestamp: "2026-01-02T03:04:05Z"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		art, ok := a.fromSummary(hit, body)
+		if !ok {
+			return
+		}
+		if !strings.HasPrefix(art.URL, "https://") && !strings.HasPrefix(art.URL, "http://") {
+			t.Fatalf("URL %q", art.URL)
+		}
+		if !art.Published.IsZero() {
+			t.Fatalf("published %v", art.Published)
+		}
+		if strings.ContainsAny(art.Title+art.Summary, "\x1b\x07") {
+			t.Fatalf("controls in %q / %q", art.Title, art.Summary)
+		}
+	})
+}

@@ -20,6 +20,7 @@ import (
 	_ "embed"
 	"encoding/binary"
 	"errors"
+	"sync"
 )
 
 //go:generate go run ../../internal/bggen -o english.bin
@@ -73,6 +74,41 @@ type Table struct {
 	stems, freq []byte
 	words, cls  []byte
 	ns, nw      int
+	// stemAt and wordAt index the sorted keys by their top bits, built on
+	// first use, so a lookup binary-searches a few entries, not all.
+	stemAt, wordAt *prefixIndex
+}
+
+// prefixIndex holds, for each value of a key's top prefixBits bits, the
+// index of the first key with that prefix or a larger one.
+type prefixIndex struct {
+	once  sync.Once
+	start [1<<prefixBits + 1]int32
+}
+
+const prefixBits = 12
+
+func (p *prefixIndex) build(keys []byte, n int) {
+	p.once.Do(func() {
+		k := 0
+		for b := range 1 << prefixBits {
+			for k < n && binary.LittleEndian.Uint32(keys[4*k:])>>(32-prefixBits) < uint32(b) {
+				k++
+			}
+			p.start[b] = int32(k)
+		}
+		p.start[1<<prefixBits] = int32(n)
+	})
+}
+
+// find returns the index of key among the n sorted keys, or -1.
+func (p *prefixIndex) find(keys []byte, n int, key uint32) int {
+	if p == nil {
+		return search(keys, 0, n, key)
+	}
+	p.build(keys, n)
+	b := key >> (32 - prefixBits)
+	return search(keys, int(p.start[b]), int(p.start[b+1]), key)
 }
 
 var tab, _ = Load(raw)
@@ -91,7 +127,7 @@ func Load(b []byte) (Table, error) {
 	if ns > len(b) || nw > len(b) || 16+ns*6+nw*8 != len(b) {
 		return Table{}, errors.New("background: table size does not match its header")
 	}
-	t := Table{docs: docs, ns: ns, nw: nw}
+	t := Table{docs: docs, ns: ns, nw: nw, stemAt: new(prefixIndex), wordAt: new(prefixIndex)}
 	off := 16
 	t.stems = b[off : off+4*ns]
 	off += 4 * ns
@@ -112,9 +148,10 @@ func Hash(s string) uint32 {
 	return h
 }
 
-// search returns the index of key among n sorted uint32s in keys, or -1.
-func search(keys []byte, n int, key uint32) int {
-	lo, hi := 0, n
+// search returns the index of key among the sorted uint32s of keys in
+// [lo, hi), or -1.
+func search(keys []byte, lo, hi int, key uint32) int {
+	n := hi
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if binary.LittleEndian.Uint32(keys[4*m:]) < key {
@@ -145,7 +182,7 @@ func (t Table) Docs() int { return t.docs }
 // DocFreq returns how many background documents hold the Snowball English
 // stem, as analysis/text stems it (0 for a stem never seen or seen once).
 func (t Table) DocFreq(stem string) int {
-	i := search(t.stems, t.ns, Hash(stem))
+	i := t.stemAt.find(t.stems, t.ns, Hash(stem))
 	if i < 0 {
 		return 0
 	}
@@ -155,7 +192,7 @@ func (t Table) DocFreq(stem string) int {
 // WordShares returns how the tagger tagged the case-folded word in the
 // background text, and whether the word was there often enough to say.
 func (t Table) WordShares(folded string) (Shares, bool) {
-	i := search(t.words, t.nw, Hash(folded))
+	i := t.wordAt.find(t.words, t.nw, Hash(folded))
 	if i < 0 {
 		return Shares{}, false
 	}

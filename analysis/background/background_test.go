@@ -51,3 +51,19 @@ func TestLoadRejectsCorruptTables(t *testing.T) {
 		})
 	}
 }
+
+// The prefix index finds every stored key where a plain binary search does.
+func TestPrefixIndexFindsEveryKey(t *testing.T) {
+	tb := Embedded()
+	for _, c := range []struct {
+		keys []byte
+		n    int
+		idx  *prefixIndex
+	}{{tb.stems, tb.ns, tb.stemAt}, {tb.words, tb.nw, tb.wordAt}} {
+		for i := 0; i < c.n; i += 7 {
+			key := uint32(c.keys[4*i]) | uint32(c.keys[4*i+1])<<8 | uint32(c.keys[4*i+2])<<16 | uint32(c.keys[4*i+3])<<24
+			require.Equal(t, search(c.keys, 0, c.n, key), c.idx.find(c.keys, c.n, key))
+			require.GreaterOrEqual(t, c.idx.find(c.keys, c.n, key), 0)
+		}
+	}
+}

@@ -195,6 +195,16 @@ func addPRF(a, b PRF) PRF { return PRF{a.P + b.P, a.R + b.R, a.F + b.F} }
 type SummaryResult struct {
 	Docs                      int
 	TitleQuery, NoQuery, Lead SummaryScores
+	// Folds are the same figures over the documents with even and with odd
+	// numbers (Folds[0] even, Folds[1] odd; "business-001" is odd): a tuning
+	// choice made on one half must hold on the other (docs/quality.md).
+	Folds [2]SummaryFold
+}
+
+// SummaryFold is one fold's macro averages.
+type SummaryFold struct {
+	Docs                      int
+	TitleQuery, NoQuery, Lead SummaryScores
 }
 
 type bbcDoc struct {
@@ -238,7 +248,10 @@ func Summaries(corpus string) (SummaryResult, error) {
 		for i := 0; i < k && i < len(d.Sentences); i++ {
 			lead = append(lead, i)
 		}
+		fold := &res.Folds[inspecFold(d.ID)]
+		fold.Docs++
 		res.Lead.add(score(lead))
+		fold.Lead.add(score(lead))
 		for _, withQuery := range []bool{true, false} {
 			req := &models.AnalysisRequest{Version: 1, Options: &models.AnalysisOptions{MaxSummarySentences: intp(k)}}
 			if withQuery {
@@ -252,8 +265,10 @@ func Summaries(corpus string) (SummaryResult, error) {
 			}
 			if withQuery {
 				res.TitleQuery.add(score(sel))
+				fold.TitleQuery.add(score(sel))
 			} else {
 				res.NoQuery.add(score(sel))
+				fold.NoQuery.add(score(sel))
 			}
 		}
 	}
@@ -262,6 +277,14 @@ func Summaries(corpus string) (SummaryResult, error) {
 	res.Lead.div(n)
 	res.TitleQuery.div(n)
 	res.NoQuery.div(n)
+	for k := range res.Folds {
+		if f := &res.Folds[k]; f.Docs > 0 {
+			m := float64(f.Docs)
+			f.Lead.div(m)
+			f.TitleQuery.div(m)
+			f.NoQuery.div(m)
+		}
+	}
 	return res, nil
 }
 
@@ -281,6 +304,17 @@ func matchSentence(sentences []string, index map[string]int, text string) int {
 
 // RankingResult compares the analyzer's ranking with plain BM25.
 type RankingResult struct {
+	Queries          int
+	NDCG10, Baseline float64
+	// Folds are nDCG@10 over two halves of the queries (Folds[0] the
+	// judged queries at even positions, Folds[1] those at odd positions; the
+	// dev split keeps the odd query ids, so id parity would not split it):
+	// a tuning choice made on one half must hold on the other.
+	Folds [2]RankingFold
+}
+
+// RankingFold is one fold's mean nDCG@10, analyzer and baseline.
+type RankingFold struct {
 	Queries          int
 	NDCG10, Baseline float64
 }
@@ -354,13 +388,24 @@ func Ranking(corpus string, every int) (RankingResult, error) {
 		for i, r := range ranked {
 			order[i] = r.ID
 		}
-		res.NDCG10 += NDCG(order, g, 10)
-		res.Baseline += NDCG(base.Search(q.Text), g, 10)
+		nd, bl := NDCG(order, g, 10), NDCG(base.Search(q.Text), g, 10)
+		res.NDCG10 += nd
+		res.Baseline += bl
 		res.Queries++
+		f := &res.Folds[(judged-1)%2]
+		f.NDCG10 += nd
+		f.Baseline += bl
+		f.Queries++
 	}
 	if res.Queries > 0 {
 		res.NDCG10 /= float64(res.Queries)
 		res.Baseline /= float64(res.Queries)
+	}
+	for k := range res.Folds {
+		if f := &res.Folds[k]; f.Queries > 0 {
+			f.NDCG10 /= float64(f.Queries)
+			f.Baseline /= float64(f.Queries)
+		}
 	}
 	return res, nil
 }

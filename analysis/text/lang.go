@@ -2,6 +2,7 @@ package text
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/abadojack/whatlanggo"
@@ -123,6 +124,7 @@ func looksEnglish(s string) bool {
 // growing the vocabulary by another stemming of the same words).
 func looksLikeProse(s string) bool {
 	words, stops := 0, 0
+	anyStop := anyStopWord()
 	var buf [32]byte
 	for w := range strings.FieldsFuncSeq(s, notWordRune) {
 		words++
@@ -131,9 +133,9 @@ func looksLikeProse(s string) bool {
 		}
 		var hit bool
 		if isASCII(w) {
-			hit = anyStopWord[string(asciiLowerInto(buf[:0], w))] // no allocation
+			hit = anyStop[string(asciiLowerInto(buf[:0], w))] // no allocation
 		} else {
-			hit = anyStopWord[strings.ToLower(w)]
+			hit = anyStop[strings.ToLower(w)]
 		}
 		if hit {
 			stops++
@@ -162,15 +164,15 @@ func asciiLowerInto(dst []byte, w string) []byte {
 }
 
 // anyStopWord holds the stop words of every language we stem.
-var anyStopWord = func() map[string]bool {
+var anyStopWord = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	for _, set := range stopSets {
+	for _, set := range stopSets() {
 		for w := range set {
 			m[w] = true
 		}
 	}
 	return m
-}()
+})
 
 // englishMarkers are frequent English function words that are rare as
 // words of other languages.
@@ -191,4 +193,12 @@ func ParseLang(tag string) (Lang, bool) {
 		return l, true
 	}
 	return "", false
+}
+
+// Warm builds the tables that are otherwise built on first use (stop words
+// of every language). A process started ahead of its input (the analyzer
+// waiting on its stdin) calls it meanwhile, so that the first request does
+// not pay for it; calling it is never necessary.
+func Warm() {
+	anyStopWord()
 }

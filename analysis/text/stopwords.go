@@ -1,6 +1,9 @@
 package text
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Stop-word lists per language. English follows the Snowball English list
 // extended with common web and news filler; the others are the most frequent
@@ -71,7 +74,7 @@ varför varje vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert
 // englishVerbs are frequent verbs, mostly of scientific and news prose, that
 // are rarely nouns; with their inflections they are English stop words, so
 // keyphrases (noun phrases) break at them.
-var englishVerbs = strings.Fields(`allow provide require include consider apply achieve compare demonstrate introduce
+const englishVerbs = (`allow provide require include consider apply achieve compare demonstrate introduce
 investigate examine give make take find enable perform illustrate suggest indicate become remain seem appear involve
 represent determine derive establish analyze analyse evaluate exploit employ adopt solve satisfy ensure propose
 describe discuss obtain develop combine contain present show use say tell know think want see look come go
@@ -84,13 +87,13 @@ interact follow beat fit promise`)
 
 // englishParticiples are irregular past participles of frequent verbs,
 // which inflect cannot derive.
-var englishParticiples = strings.Fields(`given shown known seen taken chosen written found held led built begun gone
+const englishParticiples = (`given shown known seen taken chosen written found held led built begun gone
 brought thought told kept meant
 sat sitting skipping skipped sent lost beaten met`)
 
 // englishModifiers are generic adjectives and determiners that do not
 // start or end a keyphrase.
-var englishModifiers = strings.Fields(`particular resulting enough overall various several different certain main
+const englishModifiers = (`particular resulting enough overall various several different certain main
 important specific novel existing possible available recent current usual typical significant additional further
 whole same such other many much more most less least few own able like unlike due well often always never already
 still even including regarding according respectively namely finally recently previously usually generally
@@ -117,7 +120,10 @@ func inflect(v string) []string {
 	return []string{v, third, stem + "ing", past}
 }
 
-var stopSets = buildStopSets()
+// stopSets is built on first use, not at start-up: a process that is
+// started ahead of its request (isolation.Start) or that never tokenizes
+// does not pay for it in its initialisation (issue 12).
+var stopSets = sync.OnceValue(buildStopSets)
 
 func buildStopSets() map[Lang]map[string]bool {
 	m := make(map[Lang]map[string]bool, len(stopLists))
@@ -128,15 +134,15 @@ func buildStopSets() map[Lang]map[string]bool {
 		}
 		m[lang] = set
 	}
-	for _, v := range englishVerbs {
+	for _, v := range strings.Fields(englishVerbs) {
 		for _, f := range inflect(v) {
 			m[English][f] = true
 		}
 	}
-	for _, w := range englishParticiples {
+	for _, w := range strings.Fields(englishParticiples) {
 		m[English][w] = true
 	}
-	for _, w := range englishModifiers {
+	for _, w := range strings.Fields(englishModifiers) {
 		m[English][w] = true
 	}
 	return m
@@ -144,5 +150,5 @@ func buildStopSets() map[Lang]map[string]bool {
 
 // IsStopWord reports whether the folded word w is a stop word of lang.
 func IsStopWord(lang Lang, w string) bool {
-	return stopSets[lang][w]
+	return stopSets()[lang][w]
 }

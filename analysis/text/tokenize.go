@@ -58,17 +58,21 @@ const maxStemLen = 48
 // for concurrent use; use one per goroutine.
 type Analyzer struct {
 	cache map[Lang]map[string]entry
-	ids   map[string]uint32
-	terms []string
-	env   *snowballstem.Env
-	fold  cases.Caser
+	// lastLang's cache is remembered: a text is in one language, so the
+	// per-token lookup skips the map of maps.
+	lastLang  Lang
+	lastCache map[string]entry
+	ids       map[string]uint32
+	terms     []string
+	env       *snowballstem.Env
+	fold      cases.Caser
 }
 
 // NewAnalyzer returns an empty Analyzer.
 func NewAnalyzer() *Analyzer {
 	return &Analyzer{
 		cache: make(map[Lang]map[string]entry),
-		ids:   make(map[string]uint32),
+		ids:   make(map[string]uint32, 2048),
 		env:   snowballstem.NewEnv(""),
 		fold:  cases.Fold(),
 	}
@@ -104,10 +108,14 @@ func (a *Analyzer) Stem(lang Lang, w string) string {
 }
 
 func (a *Analyzer) lookup(lang Lang, surface string) entry {
-	c := a.cache[lang]
-	if c == nil {
-		c = make(map[string]entry, 4096)
-		a.cache[lang] = c
+	c := a.lastCache
+	if lang != a.lastLang || c == nil {
+		c = a.cache[lang]
+		if c == nil {
+			c = make(map[string]entry, 4096)
+			a.cache[lang] = c
+		}
+		a.lastLang, a.lastCache = lang, c
 	}
 	if e, ok := c[surface]; ok {
 		return e

@@ -5,9 +5,14 @@ package main
 
 import (
 	"os"
+
+	"github.com/research-cli/research/analysis/text"
 )
 
 func main() {
 	applyMemoryLimit(os.Getenv(memoryLimitEnv), os.Stderr)
+	// Build the text tables while the request is on its way (or, when the
+	// analyzer was started ahead of it, while the run fetches).
+	go text.Warm()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -98,6 +98,11 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}{{"analyzer, query=title", r.TitleQuery}, {"analyzer, no query", r.NoQuery}, {"Lead-k", r.Lead}} {
 			fmt.Fprintf(stdout, "  %-22s %-8.4f %-8.4f %-8.4f %-8.4f\n", row.name, row.s.Sentence.F, row.s.Rouge1.F, row.s.Rouge2.F, row.s.Rouge2.R)
 		}
+		for k, name := range []string{"even", "odd"} {
+			f := r.Folds[k]
+			fmt.Fprintf(stdout, "  fold %-4s (%d)  sent-F1 / R2-F1  query=title %.4f / %.4f  no query %.4f / %.4f  Lead-k %.4f / %.4f\n",
+				name, f.Docs, f.TitleQuery.Sentence.F, f.TitleQuery.Rouge2.F, f.NoQuery.Sentence.F, f.NoQuery.Rouge2.F, f.Lead.Sentence.F, f.Lead.Rouge2.F)
+		}
 	}
 	if want("ranking") {
 		start := time.Now()
@@ -107,6 +112,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "ranking  Cranfield dev, %d judged queries, 1,400 docs (%s)\n", r.Queries, since(start))
 		fmt.Fprintf(stdout, "  nDCG@10  analyzer (BM25F, stemmed) %.4f   plain BM25, no stemming %.4f\n", r.NDCG10, r.Baseline)
+		fmt.Fprintf(stdout, "  folds by judged-query position  even (%d) %.4f (BM25 %.4f)   odd (%d) %.4f (BM25 %.4f)\n",
+			r.Folds[0].Queries, r.Folds[0].NDCG10, r.Folds[0].Baseline, r.Folds[1].Queries, r.Folds[1].NDCG10, r.Folds[1].Baseline)
 	}
 	return 0
 }

@@ -34,7 +34,7 @@ import (
 
 const (
 	glossesPerDoc = 25 // consecutive WordNet synsets (same lexicographer file, so one topic) make a document
-	minStemDF     = 2  // stems in fewer documents are left out (unknown = rare)
+	minStemDF     = 3  // stems in fewer documents are left out (unknown = rare)
 	minWordCount  = 4  // words tagged fewer times are left out
 )
 
@@ -112,7 +112,11 @@ func run(wordnet, goroot, out string) error {
 			df[terms[t]]++
 		}
 	}
-	fmt.Fprintf(os.Stderr, "bggen: %d documents, %d words tagged, %d stems, %d distinct words\n", len(docs), tagged, len(df), len(counts))
+	added, err := addLemmas(wordnet, counts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bggen: %d documents, %d words tagged, %d stems, %d distinct words (%d from WordNet's index)\n", len(docs), tagged, len(df), len(counts), added)
 	return os.WriteFile(out, encode(len(docs), df, counts), 0o644)
 }
 
@@ -182,6 +186,109 @@ func encode(ndocs int, df map[string]int, counts map[string]*[background.NumClas
 		b = le.AppendUint32(b, w.v)
 	}
 	return b
+}
+
+// addLemmas gives the words the tagger saw fewer than minWordCount times
+// their parts of speech from WordNet's index files (index.noun, index.verb,
+// index.adj, index.adv), each weighted by its tagged sense count + 1 (how
+// often the lemma was tagged with that part of speech in the SemCor corpus):
+// "recurrent" and "sixfold" are adjectives or adverbs even where the glosses
+// do not use them. Noun-only lemmas are left out (an unknown word is taken
+// for a noun anyway) unless they end like the adjectives and participles of
+// analysis' ending rules ("seabed", "ensemble"). It returns how many words
+// it added.
+func addLemmas(dir string, counts map[string]*[background.NumClasses]int) (int, error) {
+	type entry struct{ w [background.NumClasses]int }
+	lemmas := map[string]*entry{}
+	var order []string
+	for _, f := range []struct {
+		name string
+		c    background.Class
+	}{{"index.noun", background.Noun}, {"index.verb", background.Verb}, {"index.adj", background.Adjective}, {"index.adv", background.Adverb}} {
+		b, err := os.ReadFile(filepath.Join(dir, f.name))
+		if err != nil {
+			return 0, fmt.Errorf("WordNet (apt-get install wordnet-base): %w", err)
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			fs := strings.Fields(line)
+			if len(fs) < 6 || strings.HasPrefix(line, " ") || strings.ContainsAny(fs[0], "_-.'") {
+				continue
+			}
+			var pcnt int
+			if _, err := fmt.Sscan(fs[3], &pcnt); err != nil || 5+pcnt >= len(fs) {
+				continue
+			}
+			var tagged int
+			if _, err := fmt.Sscan(fs[5+pcnt], &tagged); err != nil {
+				continue
+			}
+			e := lemmas[fs[0]]
+			if e == nil {
+				e = &entry{}
+				lemmas[fs[0]] = e
+				order = append(order, fs[0])
+			}
+			e.w[f.c] += tagged + 1
+		}
+	}
+	slices.Sort(order)
+	added := 0
+	for _, w := range order {
+		e := lemmas[w]
+		if c := counts[w]; c != nil {
+			total := 0
+			for _, n := range c {
+				total += n
+			}
+			if total >= minWordCount {
+				// The tagger takes a rare adjective for a noun ("recurrent",
+				// "sparse"); a lemma WordNet never has as a noun is not one.
+				if e.w[background.Noun] == 0 && c[background.Noun] > 0 {
+					to := background.Adjective
+					switch {
+					case e.w[background.Adjective] > 0:
+					case e.w[background.Verb] > 0:
+						to = background.Verb
+					default:
+						to = background.Adverb
+					}
+					c[to] += c[background.Noun]
+					c[background.Noun] = 0
+				}
+				continue
+			}
+		}
+		if e.w[background.Verb]+e.w[background.Adjective]+e.w[background.Adverb] == 0 && !nonNounEnding(w) {
+			continue
+		}
+		c := new([background.NumClasses]int)
+		total := 0
+		for k, n := range e.w {
+			total += n
+			c[k] = n
+		}
+		for total < minWordCount { // scale up so the entry is kept
+			total = 0
+			for k := range c {
+				c[k] *= 2
+				total += c[k]
+			}
+		}
+		counts[w] = c
+		added++
+	}
+	return added, nil
+}
+
+// nonNounEnding reports whether a word ends like the words analysis' ending
+// rules take for adjectives, participles or adverbs.
+func nonNounEnding(w string) bool {
+	for _, suf := range []string{"ed", "ous", "ble", "ive", "ly"} {
+		if strings.HasSuffix(w, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 // classOf maps a Penn Treebank tag to a background class.

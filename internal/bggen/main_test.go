@@ -27,6 +27,11 @@ func fixture(t *testing.T) (wordnet, goroot string) {
 		"data.verb": header + "00001 29 v 01 reduce 0 000 | make smaller; \"we reduce the cost\"\n",
 		"data.adj":  header + "00001 00 a 01 sparse 0 000 | not dense; \"a sparse matrix\"\n",
 		"data.adv":  header + "00001 02 r 01 quickly 0 000 | with speed; \"she ran quickly\"\n",
+		// index lines: lemma pos synset_cnt p_cnt [pointers] sense_cnt tagsense_cnt offsets
+		"index.noun": header + "kernel n 1 1 @ 1 5 00001\nseabed n 1 0 1 0 00002\nplainnoun n 1 0 1 0 00003\n",
+		"index.verb": header + "reduce v 1 0 1 9 00001\n",
+		"index.adj":  header + "sparse a 1 0 1 3 00001\nrecurrent a 1 0 1 1 00002\nkernel_like a 1 0 1 0 00003\n",
+		"index.adv":  header + "quickly r 1 0 1 4 00001\n",
 	}
 	for name, body := range files {
 		require.NoError(t, os.WriteFile(filepath.Join(wordnet, name), []byte(body), 0o644))
@@ -59,6 +64,26 @@ func TestGenerateTable(t *testing.T) {
 	s, ok = tb.WordShares("quickly")
 	require.True(t, ok)
 	assert.Equal(t, background.Adverb, s.Dominant())
+	// WordNet's index adds what the text has too rarely: an adjective-only
+	// lemma, a noun ending like a participle; not a plain noun, not a
+	// multi-word lemma.
+	s, ok = tb.WordShares("recurrent")
+	require.True(t, ok)
+	assert.Equal(t, background.Adjective, s.Dominant())
+	s, ok = tb.WordShares("seabed")
+	require.True(t, ok)
+	assert.Equal(t, background.Noun, s.Dominant())
+	_, ok = tb.WordShares("plainnoun")
+	assert.False(t, ok)
+	_, ok = tb.WordShares("kernel_like")
+	assert.False(t, ok)
+	// "sparse" is tagged in the text ("a sparse matrix"), and WordNet never
+	// has it as a noun, so whatever noun share the tagger gave it moves to
+	// the adjective.
+	s, ok = tb.WordShares("sparse")
+	if ok {
+		assert.Zero(t, s.Get(background.Noun))
+	}
 
 	// The same input gives the same bytes.
 	out2 := filepath.Join(t.TempDir(), "t.bin")

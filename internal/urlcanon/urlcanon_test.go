@@ -107,3 +107,18 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkURL(b *testing.B) {
+	urls := []string{
+		"https://Blog.Example.org:443/2026/11/sparse-attention/?utm_source=hackernews&id=3#top",
+		"https://en.wikipedia.org/wiki/Rust_%28programming_language%29",
+		"http://arxiv.org/abs/2611.09902v1",
+		"https://example.org/",
+	}
+	for b.Loop() {
+		for _, u := range urls {
+			_ = URL(u)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(urls)), "ns/url")
+}

@@ -50,6 +50,45 @@ var migrations = []string{
 	);
 	CREATE UNIQUE INDEX research_sent_by_url ON research_sent(topic_id, canonical_url) WHERE canonical_url <> '';
 	CREATE INDEX research_sent_by_title ON research_sent(topic_id, title_key) WHERE title_key <> '';`,
+	// 2: the outbox (as the SQLite store's migration 2): digests recorded as
+	// pending with their bodies, their items, one delivery row per target.
+	`CREATE TABLE research_digests (
+		id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		key           text NOT NULL UNIQUE,
+		created_at    timestamptz NOT NULL,
+		subject       text NOT NULL,
+		new_items     integer NOT NULL,
+		body_text     text NOT NULL,
+		body_markdown text NOT NULL,
+		body_html     text NOT NULL,
+		body_json     text NOT NULL,
+		state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered')),
+		delivered_at  timestamptz
+	);
+	CREATE INDEX research_digests_by_state ON research_digests(state, id);
+	CREATE TABLE research_digest_items (
+		id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+		digest_id     bigint NOT NULL REFERENCES research_digests(id),
+		topic_id      bigint NOT NULL REFERENCES research_topics(id),
+		run_id        bigint REFERENCES research_runs(id),
+		canonical_url text NOT NULL,
+		title_key     text NOT NULL,
+		article_id    text NOT NULL,
+		title         text NOT NULL,
+		source        text NOT NULL
+	);
+	CREATE INDEX research_digest_items_by_digest ON research_digest_items(digest_id);
+	CREATE INDEX research_digest_items_by_topic ON research_digest_items(topic_id);
+	CREATE TABLE research_deliveries (
+		digest_id       bigint NOT NULL REFERENCES research_digests(id),
+		target          text NOT NULL,
+		state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dropped')),
+		attempts        integer NOT NULL DEFAULT 0,
+		last_error      text NOT NULL DEFAULT '',
+		last_attempt_at timestamptz,
+		delivered_at    timestamptz,
+		PRIMARY KEY (digest_id, target)
+	);`,
 }
 
 // SchemaVersion is the version of a fully migrated database.
@@ -128,8 +167,16 @@ func (s *Store) Close() error { return nil }
 
 // SeenFilter loads the keys of every article already sent for topic.
 func (s *Store) SeenFilter(ctx context.Context, topic string) (*store.Seen, error) {
+	// The items of a digest still pending delivery count too (as in the
+	// SQLite store): that digest is delivered unchanged, so they must not be
+	// listed in another.
 	rows, err := s.pool.Query(ctx, `SELECT canonical_url, title_key FROM research_sent
-		JOIN research_topics t ON t.id = research_sent.topic_id WHERE t.name = $1`, topic)
+		JOIN research_topics t ON t.id = research_sent.topic_id WHERE t.name = $1
+		UNION ALL
+		SELECT i.canonical_url, i.title_key FROM research_digest_items i
+		JOIN research_digests d ON d.id = i.digest_id
+		JOIN research_topics t ON t.id = i.topic_id
+		WHERE t.name = $1 AND d.state = 'pending'`, topic)
 	if err != nil {
 		return nil, fmt.Errorf("load sent items of %q: %w", topic, err)
 	}
@@ -171,24 +218,30 @@ func (s *Store) CommitTx(ctx context.Context, tx pgx.Tx, recs []store.Record) ([
 	now := s.Now().UTC()
 	ids := make([]int64, 0, len(recs))
 	for _, rec := range recs {
-		r := rec.Run
-		tid, err := topicID(ctx, tx, r.Topic, now)
+		tid, runID, err := insertRun(ctx, tx, rec.Run, now)
 		if err != nil {
-			return nil, fmt.Errorf("record digest: %w", err)
-		}
-		var runID int64
-		if err := tx.QueryRow(ctx, `INSERT INTO research_runs
-			(topic_id, started_at, finished_at, fetched, new, sources, sources_failed, degraded)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			tid, r.StartedAt.UTC(), r.FinishedAt.UTC(), r.Fetched, r.New, r.Sources, r.SourcesFailed, r.Degraded).Scan(&runID); err != nil {
-			return nil, fmt.Errorf("record run of %q: %w", r.Topic, err)
+			return nil, err
 		}
 		ids = append(ids, runID)
 		if err := insertSent(ctx, tx, tid, runID, rec.Items, now); err != nil {
-			return nil, fmt.Errorf("mark sent for %q: %w", r.Topic, err)
+			return nil, fmt.Errorf("mark sent for %q: %w", rec.Run.Topic, err)
 		}
 	}
 	return ids, nil
+}
+
+func insertRun(ctx context.Context, tx pgx.Tx, r store.Run, now time.Time) (tid, runID int64, err error) {
+	tid, err = topicID(ctx, tx, r.Topic, now)
+	if err != nil {
+		return 0, 0, fmt.Errorf("record run of %q: %w", r.Topic, err)
+	}
+	if err := tx.QueryRow(ctx, `INSERT INTO research_runs
+		(topic_id, started_at, finished_at, fetched, new, sources, sources_failed, degraded)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		tid, r.StartedAt.UTC(), r.FinishedAt.UTC(), r.Fetched, r.New, r.Sources, r.SourcesFailed, r.Degraded).Scan(&runID); err != nil {
+		return 0, 0, fmt.Errorf("record run of %q: %w", r.Topic, err)
+	}
+	return tid, runID, nil
 }
 
 // MarkSent records items as sent for topic, outside any run.

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/research-cli/research/internal/pgtest"
+	"github.com/research-cli/research/outbox"
 	"github.com/research-cli/research/store"
 	"github.com/research-cli/research/store/pgstore"
 	"github.com/research-cli/research/store/storetest"
@@ -63,3 +64,6 @@ func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pgstore.SchemaVersion, v)
 }
+
+// The outbox of research digest runs on PostgreSQL too.
+var _ outbox.Store = (*pgstore.Store)(nil)

@@ -119,4 +119,88 @@ func Run(t *testing.T, open func(t *testing.T) store.Digests) {
 		require.NoError(t, err)
 		assert.Len(t, sent, n+1, "the shared URL once, each run's own once")
 	})
+
+	t.Run("outbox: pending, then delivered to every target", func(t *testing.T) {
+		s := open(t)
+		d := store.PendingDigest{Key: "k1", Subject: "Research digest", New: 1,
+			Bodies:  store.Bodies{Text: "text", Markdown: "md", HTML: "<p>", JSON: "{}"},
+			Targets: []string{"mail", "hook"},
+			Records: []store.Record{{Run: store.Run{Topic: "go", StartedAt: t0, FinishedAt: t0, Fetched: 2, New: 1},
+				Items: []store.Item{{CanonicalURL: "https://a.example/p", TitleKey: "p", Title: "P", Source: "hn"}}}}}
+		id, err := s.RecordPending(ctx, nil, d)
+		require.NoError(t, err)
+
+		seen, err := s.SeenFilter(ctx, "go")
+		require.NoError(t, err)
+		assert.True(t, seen.Seen("https://a.example/p", ""), "a pending digest's items are not listed again")
+		sent, err := s.Sent(ctx, "go")
+		require.NoError(t, err)
+		assert.Empty(t, sent, "not sent before every target took it")
+		_, ok, err := s.LastRun(ctx, "go")
+		require.NoError(t, err)
+		assert.True(t, ok, "the run is recorded with the pending digest")
+
+		pending, err := s.PendingDigests(ctx)
+		require.NoError(t, err)
+		require.Len(t, pending, 1)
+		got, err := s.OutboxDigest(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, "k1", got.Key)
+		assert.Equal(t, "md", got.Bodies.Markdown)
+		assert.Equal(t, 1, got.Items)
+		assert.Equal(t, store.DeliveryPending, got.State)
+		require.Len(t, got.Deliveries, 2)
+
+		require.NoError(t, s.MarkFailed(ctx, nil, id, "hook", "HTTP 500"))
+		done, err := s.MarkDelivered(ctx, nil, id, "mail")
+		require.NoError(t, err)
+		assert.False(t, done)
+		_, err = s.MarkDelivered(ctx, nil, id, "mail")
+		assert.ErrorIs(t, err, store.ErrNoSuchDelivery, "a target takes a digest once")
+		got, err = s.OutboxDigest(ctx, id)
+		require.NoError(t, err)
+		for _, dl := range got.Deliveries {
+			if dl.Target == "hook" {
+				assert.Equal(t, "HTTP 500", dl.LastError)
+				assert.Equal(t, 1, dl.Attempts)
+			}
+		}
+		done, err = s.MarkDelivered(ctx, nil, id, "hook")
+		require.NoError(t, err)
+		assert.True(t, done, "the last target completes the digest")
+		sent, err = s.Sent(ctx, "go")
+		require.NoError(t, err)
+		assert.Len(t, sent, 1, "its items are sent")
+		pending, err = s.PendingDigests(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, pending)
+		_, err = s.OutboxDigest(ctx, id+1000)
+		assert.ErrorIs(t, err, store.ErrNoSuchDigest)
+	})
+
+	t.Run("outbox: no targets is delivered at once; runs alone", func(t *testing.T) {
+		s := open(t)
+		id, err := s.RecordPending(ctx, nil, store.PendingDigest{Key: "k2", Records: []store.Record{{Run: store.Run{Topic: "go", StartedAt: t0, FinishedAt: t0},
+			Items: []store.Item{{CanonicalURL: "https://a.example/q", Title: "Q"}}}}})
+		require.NoError(t, err)
+		got, err := s.OutboxDigest(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, store.DeliveryDelivered, got.State)
+		sent, err := s.Sent(ctx, "go")
+		require.NoError(t, err)
+		assert.Len(t, sent, 1)
+
+		require.NoError(t, s.RecordRuns(ctx, nil, []store.Run{{Topic: "rust", StartedAt: t0, FinishedAt: t0, Fetched: 4}}))
+		runs, err := s.Runs(ctx, "rust", 0)
+		require.NoError(t, err)
+		require.Len(t, runs, 1)
+		assert.Equal(t, 4, runs[0].Fetched)
+		_, err = s.RecordPending(ctx, nil, store.PendingDigest{Key: "k2"})
+		assert.Error(t, err, "a key is unique")
+		dropped, err := s.RecordPending(ctx, nil, store.PendingDigest{Key: "k3", Targets: []string{"gone"}})
+		require.NoError(t, err)
+		done, err := s.DropDelivery(ctx, nil, dropped, "gone", "removed from the config")
+		require.NoError(t, err)
+		assert.True(t, done)
+	})
 }
