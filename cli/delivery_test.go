@@ -641,3 +641,39 @@ digest:
 		})
 	}
 }
+
+// TestNetworkTextInProgressLinesIsSanitised: what a hostile server answers
+// reaches -v lines and `sources check` on one line, without escapes or bidi
+// controls (the one sanitiser, internal/textsafe).
+func TestNetworkTextInProgressLinesIsSanitised(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A search API's error message, which the agent reports (JSON escapes
+		// decode to real controls).
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"message": "boom \u001b]0;pwned\u0007\u001b[2J \u202eevil\n■ fake line\r\nmore"}`)
+	}))
+	defer srv.Close()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("http: {cache: \"off\", retries: 0}\nsources:\n  - {name: hostile, kind: hackernews, url: %q}\n", srv.URL)), 0o644))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, args := range [][]string{
+		{"-v", "--no-pages", "--config", cfg, "sparse attention"},
+		{"digest", "-v", "--dry-run", "--no-pages", "--config", cfg, "--topic", "sparse attention", "--store", filepath.Join(t.TempDir(), "d.db")},
+		{"sources", "check", "--config", cfg},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			r := research(t, ctx, args...)
+			all := r.stdout + r.stderr
+			assert.Contains(t, all, "hostile")
+			assert.Contains(t, all, "boom", "the server's message is shown")
+			for _, c := range []string{"\x1b", "\x07", "\u202E", "\r"} {
+				assert.NotContains(t, all, c)
+			}
+			for _, line := range strings.Split(all, "\n") {
+				assert.False(t, strings.HasPrefix(strings.TrimSpace(line), "■ fake"), "a server's answer opened a line: %q", line)
+			}
+		})
+	}
+}
