@@ -332,8 +332,15 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 		a, b := int(keys[k]>>32), int(keys[k]&0xffffffff)
 		sims[k] = jaccard(sets[a], sets[b])
 	})
+	// Issues of a series share their template, not their story: a
+	// shingle match between two of them is no link (story.go).
+	ps := buildStoryProfiles(c)
 	for k, key := range keys {
-		link(int(key>>32), int(key&0xffffffff), sims[k])
+		a, b := int(key>>32), int(key&0xffffffff)
+		if seriesConflict(&ps[a], &ps[b]) {
+			continue
+		}
+		link(a, b, sims[k])
 	}
 	// Rewritten coverage of the same story: rare terms and titles.
 	idf := make([]float64, len(c.vocab))
@@ -342,7 +349,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 			idf[t] = termIDF(n, df)
 		}
 	}
-	for _, pr := range storyPairs(c, idf) {
+	for _, pr := range storyPairs(c, idf, ps) {
 		story.union(pr[0], pr[1])
 	}
 
