@@ -80,7 +80,7 @@ topic, nothing is delivered (--always delivers anyway). See docs/digests.md.`,
 		},
 	}
 	o.q.bindRun(cmd, ios, runFlagSpec{formats: []string{"text", "markdown", "html", "json"},
-		limitUsage: "new articles listed per topic (default: digest.max_items, 10; 0: all)",
+		limitUsage: "list `N` new articles per topic (default: digest.max_items, 10; 0: all)",
 		timeout:    "`DURATION` limit of each topic's fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.topics, "topic", "t", nil, "a topic to research (repeatable; default: the config's digest.topics)")
