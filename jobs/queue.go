@@ -223,8 +223,8 @@ var errNotMigrated = errors.New("is not migrated")
 
 // runWorker starts a River client with the digest workers and the
 // schedules, and runs it until ctx is done; then it stops fetching, lets the
-// running jobs finish for o.Grace, cancels those still running (River puts
-// them back as retryable), and returns nil.
+// running jobs finish for o.Grace, cancels those still running (River hands
+// them back to the queue without counting the attempt), and returns nil.
 func runWorker[TTx any](ctx context.Context, b *backend[TTx], o Options) error {
 	if err := o.defaults(); err != nil {
 		return err

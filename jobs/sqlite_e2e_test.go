@@ -145,6 +145,16 @@ func TestWorkerSIGTERMHandsBackRunningJobs(t *testing.T) {
 	a := startWorker(t, dir, "a", args...)
 	eventually(t, 60*time.Second, "the worker holds two digests", func() bool { return srv.total() >= 2 },
 		func() string { return tail(a.log, 20) })
+	// The worker holds the store: a one-shot digest or a second worker on the
+	// same file is refused, naming it, rather than delivering its digests too.
+	holder := fmt.Sprintf("pid %d", a.cmd.Process.Pid)
+	_, stderr, code := research(t, dir, "digest", "--config", cfg)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, holder)
+	_, stderr, code = research(t, dir, "worker", "--config", cfg, "--deliver-to", out)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, holder)
+
 	assert.Equal(t, 0, a.stop(t, 60*time.Second), "SIGTERM: exit 0; log:\n%s", tail(a.log, 20))
 	assert.NotEmpty(t, logLines(t, a.log, "grace period over: cancelling running jobs, which go back to the queue"))
 	srv.openGate()
