@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/research-cli/research/analysis/text"
 	"github.com/research-cli/research/internal/urlcanon"
@@ -178,6 +179,14 @@ func jaccard(a, b []uint64) float64 {
 // trailing slash.
 func canonicalURL(raw string) string { return urlcanon.Key(raw) }
 
+// urlFragment is the fragment of a link ("" when it has none).
+func urlFragment(raw string) string {
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		return raw[i+1:]
+	}
+	return ""
+}
+
 type unionFind []int
 
 func newUnionFind(n int) unionFind {
@@ -244,7 +253,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 		}
 	}
 	// Exact duplicates: the same canonical URL or the same normalised text.
-	byURL := map[string]int{}
+	byURL := map[string][]int{}
 	byText := map[uint64]int{}
 	byBody := map[uint64]int{}
 	for i := range n {
@@ -256,10 +265,21 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 			}
 		}
 		if cu := canonicalURL(arts[i].URL); cu != "" {
-			if j, ok := byURL[cu]; ok {
-				link(j, i, 1)
-			} else {
-				byURL[cu] = i
+			// Links that differ only by a fragment are one page, except when
+			// both fragments are set and differ: the comments of one post in
+			// a comment feed (…/post/#comment-713578640, …#comment-713578641)
+			// are different items.
+			frag := urlFragment(arts[i].URL)
+			linked := false
+			for _, j := range byURL[cu] {
+				if f := urlFragment(arts[j].URL); f == "" || frag == "" || f == frag {
+					link(j, i, 1)
+					linked = true
+					break
+				}
+			}
+			if !linked {
+				byURL[cu] = append(byURL[cu], i)
 			}
 		}
 		if h := bodyHash[i]; h != 0 {
@@ -332,8 +352,15 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 		a, b := int(keys[k]>>32), int(keys[k]&0xffffffff)
 		sims[k] = jaccard(sets[a], sets[b])
 	})
+	// Issues of a series share their template, not their story: a
+	// shingle match between two of them is no link (story.go).
+	ps := buildStoryProfiles(c)
 	for k, key := range keys {
-		link(int(key>>32), int(key&0xffffffff), sims[k])
+		a, b := int(key>>32), int(key&0xffffffff)
+		if seriesConflict(&ps[a], &ps[b]) {
+			continue
+		}
+		link(a, b, sims[k])
 	}
 	// Rewritten coverage of the same story: rare terms and titles.
 	idf := make([]float64, len(c.vocab))
@@ -342,7 +369,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 			idf[t] = termIDF(n, df)
 		}
 	}
-	for _, pr := range storyPairs(c, idf) {
+	for _, pr := range storyPairs(c, idf, ps) {
 		story.union(pr[0], pr[1])
 	}
 

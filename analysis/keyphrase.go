@@ -160,14 +160,14 @@ func hashTerms(ts []uint32) uint64 {
 // English, from the background tagger statistics (or, for a word the
 // background text does not have, from its ending).
 const (
-	kindBreak     uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
-	kindNoHead                      // never last: rarely a noun (adjectives, participles, verbs)
-	kindNoStart                     // never first: a verb form that is rarely a noun or an adjective ("proposed")
-	kindPlural                      // a plural noun or a verb in the third person: the phrase ends after it
-	kindGeneric                     // too general to be a keyphrase alone ("paper", "results")
-	kindShort                       // one letter: never at an edge
-	kindVerbish                     // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
-	kindCommonAdj                   // an adjective common in general English ("large", "crucial"): never first
+	kindBreak      uint8 = 1 << iota // never inside a keyphrase: stop word, number, adverb, finite verb, pronoun
+	kindNoHead                       // never last: rarely a noun (adjectives, participles, verbs)
+	kindNoStart                      // never first: a verb form that is rarely a noun or an adjective ("proposed")
+	kindPlural                       // a plural noun or a verb in the third person: the phrase ends after it
+	kindGeneric                      // too general to be a keyphrase alone ("paper", "results")
+	kindShort                        // one letter: never at an edge
+	kindVerbish                      // could be a verb: the tagger made it one at least 3 times in 16, or an unknown -s word
+	kindMostlyVerb                   // the tagger made it a verb at least half of the time
 )
 
 // closedBreak are English words that are never part of a keyphrase although
@@ -231,6 +231,9 @@ func englishKind(lw, stem string) uint8 {
 		if v >= 3 || g >= 8 || (v >= 1 && pluralLike(lw)) {
 			k |= kindVerbish
 		}
+		if v >= 8 {
+			k |= kindMostlyVerb
+		}
 		if n+g < 4 {
 			k |= kindNoHead
 		}
@@ -281,7 +284,7 @@ type kindCache struct {
 const kindRecent = 2048
 
 func newKindCache(vocab []string) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(4096)}
+	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(1024)}
 }
 
 // of returns the kind of token t of text src.
@@ -317,6 +320,11 @@ func (kc *kindCache) of(t text.Token, src string, english bool) uint8 {
 	}
 	r.key, r.val = h, k
 	return uint8(k) | short
+}
+
+// hyphenJoined reports whether t is hyphenated to the word before it.
+func hyphenJoined(t text.Token, src string) bool {
+	return t.Off > 0 && src[t.Off-1] == '-'
 }
 
 // candidates appends the phrase candidates of d to out, merged by term
@@ -355,6 +363,12 @@ func candidates(d *doc, kc *kindCache, idx *u64Table, ks []uint8, out []phrase) 
 			if (b-a >= 2 || strings.HasSuffix(toks[b-1].Surface(src), "ing")) && ks[b-1]&kindVerbish != 0 && b < len(toks) && !toks[b].Is(text.FlagBreak) &&
 				toks[b].Is(text.FlagStop) && determiners[strings.ToLower(toks[b].Surface(src))] {
 				b--
+			} else if b-a >= 2 && ks[b-1]&(kindPlural|kindMostlyVerb) == kindPlural|kindMostlyVerb && ks[b-2]&kindPlural == 0 &&
+				b < len(toks) && !toks[b].Is(text.FlagBreak) && ks[b]&kindBreak == 0 {
+				// An -s word that is mostly a verb, after a singular noun and
+				// before another content word, is the verb: "a model reads
+				// long documents".
+				b--
 			}
 			// A noun phrase ends with its head noun ("the control system
 			// described" gives "control system", the (ADJ|NOUN)* NOUN
@@ -363,6 +377,11 @@ func candidates(d *doc, kc *kindCache, idx *u64Table, ks []uint8, out []phrase) 
 				b--
 			}
 			for a < b && ks[a]&(kindNoStart|kindShort) != 0 {
+				a++
+			}
+			// Nor with the tail of a hyphenated compound whose head is not in
+			// it: "million-token documents" gives no "token documents".
+			for a < b && a > 0 && hyphenJoined(toks[a], src) {
 				a++
 			}
 			l := b - a
@@ -376,7 +395,7 @@ func candidates(d *doc, kc *kindCache, idx *u64Table, ks []uint8, out []phrase) 
 			for k := range l {
 				p.terms[k] = toks[a+k].Term
 				p.kinds[k] = ks[a+k]
-				if off := toks[a+k].Off; off > 0 && src[off-1] == '-' {
+				if hyphenJoined(toks[a+k], src) {
 					p.joined |= 1 << k
 				}
 			}

@@ -78,14 +78,20 @@ type storyProfile struct {
 	index    []uint32 // its rarest terms with df ≥ 2 and its title terms, to find candidates
 	body     bool     // whether the body is long enough to compare rare terms
 	short    []uint32 // a short body's distinct non-stop terms, sorted
-	// nums are the title's numbers (digit runs, "4.8", "2020", "12" of
-	// "v12"), sorted and distinct; names the terms of its capitalised words
-	// after the first (proper names: "Firefox", "March"), sorted and
-	// distinct, nil when the title capitalises most of its words (title
-	// case says nothing about names).
-	nums  []string
-	names []uint32
+	// series holds, sorted and distinct each, the hashes of the title's
+	// numbers (digit runs, "4.8", "2020", "12" of "v12") in its first
+	// nNums entries, then the terms of its capitalised words after the
+	// first (proper names: "Firefox", "March"; none when the title is in
+	// title case). One slice, because every article has a profile.
+	series []uint32
+	nNums  int32
 }
+
+// nums returns the hashes of the title's numbers.
+func (p *storyProfile) nums() []uint32 { return p.series[:p.nNums] }
+
+// names returns the title's proper names.
+func (p *storyProfile) names() []uint32 { return p.series[p.nNums:] }
 
 func buildStoryProfiles(c *corpus) []storyProfile {
 	n := len(c.docs)
@@ -101,8 +107,17 @@ func buildStoryProfiles(c *corpus) []storyProfile {
 		}
 		slices.Sort(p.title)
 		p.title = slices.Compact(p.title)
-		p.nums = titleNumbers(d.text[fieldTitle])
-		p.names = titleNames(d.text[fieldTitle], d.toks[fieldTitle])
+		for _, num := range titleNumbers(d.text[fieldTitle]) {
+			h := uint32(2166136261) // FNV-1a
+			for k := 0; k < len(num); k++ {
+				h = (h ^ uint32(num[k])) * 16777619
+			}
+			p.series = append(p.series, h)
+		}
+		slices.Sort(p.series)
+		p.series = slices.Compact(p.series)
+		p.nNums = int32(len(p.series))
+		p.series = append(p.series, titleNames(d.text[fieldTitle], d.toks[fieldTitle])...)
 		slices.Sort(p.titleAll)
 		p.titleAll = slices.Compact(p.titleAll)
 		p.body = d.flen[fieldSummary]+d.flen[fieldContent] >= storyBodyWords
@@ -296,10 +311,11 @@ func titleNames(title string, toks []text.Token) []uint32 {
 // title lacks, or each has a proper name found nowhere in the other article.
 // Template words alone are no evidence of one story.
 func seriesConflict(a, b *storyProfile) bool {
-	if len(a.nums) > 0 && len(b.nums) > 0 && hasOther(a.nums, b.nums) && hasOther(b.nums, a.nums) {
+	an, bn := a.nums(), b.nums()
+	if len(an) > 0 && len(bn) > 0 && hasOther(an, bn) && hasOther(bn, an) {
 		return true
 	}
-	return nameMissing(a.names, b.terms) && nameMissing(b.names, a.terms)
+	return nameMissing(a.names(), b.terms) && nameMissing(b.names(), a.terms)
 }
 
 // hasOther reports whether sorted a has an element sorted b lacks.
@@ -345,9 +361,8 @@ func sameStory(a, b *storyProfile, w *storyWeights) (bool, float64, float64) {
 // the same story, in order. Candidates share at least storyHits index terms (a
 // title term counting two) whose posting lists are short; dense per-worker counters find
 // them without a map.
-func storyPairs(c *corpus, idf []float64) [][2]int {
+func storyPairs(c *corpus, idf []float64, ps []storyProfile) [][2]int {
 	n := len(c.docs)
-	ps := buildStoryProfiles(c)
 	sw := &storyWeights{idf: idf, shared: make([]float64, len(idf))}
 	for t, df := range c.df {
 		if df >= 2 {

@@ -19,6 +19,15 @@ func TestSeriesAreDifferentStories(t *testing.T) {
 	assert.Empty(t, rep.Groups, "releases of a series are different stories, and none is a duplicate")
 	require.NotEmpty(t, rep.Ranking)
 	assert.Equal(t, "node-sec", rep.Ranking[0].ID, "the post about the question leads")
+
+	// strong-article-request.json: eight "Tessera 6.x is out" notes whose
+	// bodies differ in little but the numbers, so their word shingles agree
+	// at a Jaccard of 0.5–0.8 (MinHash's same-story and near-duplicate
+	// range), beside a security-release post.
+	req, err = loadRequest("..", "strong-article-request.json")
+	require.NoError(t, err)
+	rep = Analyze(req)
+	assert.Empty(t, rep.Groups, "template-sharing notes are neither one story nor duplicates")
 }
 
 func TestSeriesConflict(t *testing.T) {

@@ -28,7 +28,7 @@ const (
 )
 
 // LexRank and selection parameters (docs/quality.md).
-var (
+const (
 	// lexDamping is the share of a sentence's score that flows along the
 	// similarity graph; the rest is the random jump.
 	lexDamping = 0.85
@@ -48,6 +48,8 @@ var (
 	// articles share; with the floor, sentences about the question link to
 	// each other. A set of one article (all idf equal) is unaffected.
 	queryIDFFloor = 0.5
+	// lexTolerance ends the power iteration: the L1 change of the scores.
+	lexTolerance = 1e-8
 )
 
 // boilerplate patterns: sentences that are page furniture, not content. The
@@ -133,16 +135,12 @@ type sentence struct {
 	end   int
 	field int
 	terms []uint32  // sorted distinct non-stop terms
-	tf    []float64 // 1 + ln(count) of each term
 	w     []float64 // the unit TF-IDF vector over terms
 	qrel  float64   // relevance to the query (Otterbacher et al. 2005)
 	score float64   // centrality, biased towards the query, in [0, 1]
 	order int       // position among all candidates, for tie-breaks
-	// refers is set when the sentence opens with a reference back to the
-	// text before it ("This", "They", "However", "those two"); prev is the
-	// candidate right before it in its article, or -1.
-	refers bool
-	prev   int
+	// prev is the candidate right before it in its article, or -1.
+	prev int
 }
 
 // goodSentence reports whether s reads as a whole sentence of content.
@@ -264,8 +262,7 @@ func summaryCandidates(c *corpus, top []int, qtf map[uint32]float64, ce *centroi
 					continue
 				}
 				seenText[str] = true
-				sen := sentence{doc: i, start: sp.Start, end: sp.End, field: f, order: len(cands),
-					refers: opensWithReference(str), prev: prev}
+				sen := sentence{doc: i, start: sp.Start, end: sp.End, field: f, order: len(cands), prev: prev}
 				ids = ids[:0]
 				for _, t := range stoks {
 					if !t.Is(text.FlagStop) {
@@ -273,13 +270,21 @@ func summaryCandidates(c *corpus, top []int, qtf map[uint32]float64, ce *centroi
 					}
 				}
 				slices.Sort(ids)
+				distinct := 0
+				for a := range ids {
+					if a == 0 || ids[a] != ids[a-1] {
+						distinct++
+					}
+				}
+				sen.terms = make([]uint32, 0, distinct)
+				sen.w = make([]float64, 0, distinct)
 				for a := 0; a < len(ids); {
 					b := a
 					for b < len(ids) && ids[b] == ids[a] {
 						b++
 					}
 					sen.terms = append(sen.terms, ids[a])
-					sen.tf = append(sen.tf, 1+math.Log(float64(b-a)))
+					sen.w = append(sen.w, 1+math.Log(float64(b-a))) // tf, weighted below
 					a = b
 				}
 				prev = len(cands)
@@ -296,18 +301,17 @@ func summaryCandidates(c *corpus, top []int, qtf map[uint32]float64, ce *centroi
 	}
 	for k := range cands {
 		s := &cands[k]
-		s.w = make([]float64, len(s.terms))
 		var sq float64
 		for j, t := range s.terms {
 			idf := ce.idf[t]
 			if _, ok := qtf[t]; ok {
 				idf = max(idf, queryIDFFloor*maxIDF)
 			}
-			s.w[j] = s.tf[j] * idf
-			sq += s.w[j] * s.w[j]
 			if qw, ok := qtf[t]; ok {
-				s.qrel += s.tf[j] * qw * idf
+				s.qrel += s.w[j] * qw * idf
 			}
+			s.w[j] *= idf
+			sq += s.w[j] * s.w[j]
 		}
 		if sq > 0 {
 			inv := 1 / math.Sqrt(sq)
@@ -372,40 +376,37 @@ func graphSentences(cands []sentence, rel []float64) []int {
 // Scores are scaled so the best is 1; sentences outside the graph score 0.
 func lexRank(cands []sentence, g []int, rel []float64) {
 	n := len(g)
-	type edge struct {
-		to int
-		w  float64
-	}
-	adj := make([][]edge, n)
+	// sim holds the similarity of each pair a < b (n ≤ summaryGraph), row
+	// by row, links below the threshold zeroed; deg is each sentence's sum.
+	sim := make([]float32, n*(n-1)/2)
 	deg := make([]float64, n)
-	for a := range n {
-		for b := a + 1; b < n; b++ {
-			s := sentenceSim(&cands[g[a]], &cands[g[b]])
-			if s < lexThreshold || s <= 0 {
+	for a, at := 0, 0; a < n; a++ {
+		for b := a + 1; b < n; b, at = b+1, at+1 {
+			s := float32(sentenceSim(&cands[g[a]], &cands[g[b]]))
+			if float64(s) < lexThreshold || s <= 0 {
 				continue
 			}
-			adj[a] = append(adj[a], edge{b, s})
-			adj[b] = append(adj[b], edge{a, s})
-			deg[a] += s
-			deg[b] += s
+			sim[at] = s
+			deg[a] += float64(s)
+			deg[b] += float64(s)
 		}
 	}
 	jump := make([]float64, n)
-	prior := make([]float64, n)
 	var artSum, qSum float64
 	for a, k := range g {
-		prior[a] = rel[cands[k].doc]
-		artSum += prior[a]
+		jump[a] = rel[cands[k].doc]
+		artSum += jump[a]
 		qSum += cands[k].qrel
 	}
 	for a, k := range g {
-		jump[a] = prior[a] / artSum
+		jump[a] /= artSum
 		if qSum > 0 {
 			jump[a] = (1-queryBias)*jump[a] + queryBias*cands[k].qrel/qSum
 		}
 	}
 	p := slices.Clone(jump)
 	next := make([]float64, n)
+	share := make([]float64, n)
 	for range 200 {
 		var dangling float64
 		for a := range n {
@@ -417,12 +418,17 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 			next[a] = (1 - lexDamping + lexDamping*dangling) * jump[a]
 		}
 		for a := range n {
-			if deg[a] == 0 {
-				continue
+			share[a] = 0
+			if deg[a] > 0 {
+				share[a] = lexDamping * p[a] / deg[a]
 			}
-			share := lexDamping * p[a] / deg[a]
-			for _, e := range adj[a] {
-				next[e.to] += share * e.w
+		}
+		for a, at := 0, 0; a < n; a++ {
+			for b := a + 1; b < n; b, at = b+1, at+1 {
+				if w := float64(sim[at]); w > 0 {
+					next[b] += share[a] * w
+					next[a] += share[b] * w
+				}
 			}
 		}
 		var diff float64
@@ -430,7 +436,7 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 			diff += math.Abs(next[a] - p[a])
 		}
 		p, next = next, p
-		if diff < 1e-12 {
+		if diff < lexTolerance {
 			break
 		}
 	}
@@ -453,6 +459,19 @@ func chooseSentences(c *corpus, arts []models.Article, cands []sentence, g []int
 	var chosen []int // candidate indexes, in reading order of the summary
 	isChosen := map[int]bool{}
 	used := make([]bool, len(cands))
+	// refers[j] is 1 when candidate j refers back, 2 when not, 0 unknown:
+	// only the sentences MMR reaches are looked at.
+	refersMemo := make([]int8, len(cands))
+	refers := func(j int) bool {
+		if refersMemo[j] == 0 {
+			s := &cands[j]
+			refersMemo[j] = 2
+			if opensWithReference(c.docs[s.doc].text[s.field][s.start:s.end]) {
+				refersMemo[j] = 1
+			}
+		}
+		return refersMemo[j] == 1
+	}
 	maxSim := func(j int) float64 {
 		m := 0.0
 		for _, s := range chosen {
@@ -481,7 +500,7 @@ func chooseSentences(c *corpus, arts []models.Article, cands []sentence, g []int
 		}
 		used[best] = true
 		s := &cands[best]
-		if !s.refers {
+		if !refers(best) {
 			chosen = append(chosen, best)
 			isChosen[best] = true
 			continue
@@ -500,12 +519,12 @@ func chooseSentences(c *corpus, arts []models.Article, cands []sentence, g []int
 				break
 			}
 			chain = append(chain, x)
-			if !cands[x].refers {
+			if !refers(x) {
 				break
 			}
 			x = cands[x].prev
 		}
-		resolved := after >= 0 || (x >= 0 && len(chain) <= referenceChain && !cands[chain[len(chain)-1]].refers)
+		resolved := after >= 0 || (x >= 0 && len(chain) <= referenceChain && !refers(chain[len(chain)-1]))
 		if !resolved || len(chosen)+len(chain) > k {
 			continue // skip it
 		}

@@ -263,7 +263,8 @@ func (c *conversation) printFollowup(st render.Style, f session.Followup) {
 	fmt.Fprintln(c.out)
 }
 
-// freshSentences picks up to n summary sentences not already shown in the session.
+// freshSentences picks up to n summary sentences not already shown in the
+// session, and counts those left out; when every one was shown, the first n.
 func freshSentences(an *models.AnalysisReport, se *session.Session, n int) ([]models.SummarySentence, int) {
 	if an == nil {
 		return nil, 0
@@ -295,6 +296,11 @@ func freshSentences(an *models.AnalysisReport, se *session.Session, n int) ([]mo
 			continue
 		}
 		out = append(out, s)
+	}
+	if len(out) == 0 && len(an.Summary) > 0 {
+		// Everything was said before: an answer without a summary helps
+		// nobody, so the best sentences stand again.
+		return an.Summary[:min(n, len(an.Summary))], 0
 	}
 	return out, repeated
 }
@@ -477,6 +483,16 @@ type seenJSON struct {
 func (c *conversation) writeJSON(res *answered, numberOf map[string]int) error {
 	out := conversationJSON{Result: res.run.Result, Answer: res.answer}
 	if c.store != nil {
+		// The analyzer was asked for twice the sentences so that those already
+		// given could give way: the summary is the sentences this answer shows.
+		if an := out.Result.Analysis; an != nil {
+			cp := *an
+			cp.Summary = res.sentences
+			if cp.Summary == nil {
+				cp.Summary = []models.SummarySentence{}
+			}
+			out.Result.Analysis = &cp
+		}
 		sj := &sessionJSON{ID: c.id, Turn: res.turn, Followup: res.followup, Seen: []seenJSON{}, SummaryRepeats: res.repeated}
 		for _, a := range res.run.Result.Articles {
 			if s, ok := res.seen[a.ID]; ok {

@@ -70,3 +70,58 @@ func TestPresentationMarksSeen(t *testing.T) {
 	assert.Equal(t, "q", r.Query, "the result itself is untouched")
 	assert.Equal(t, "https://example.org/c", r.Articles[2].URL)
 }
+
+func TestFreshSentences(t *testing.T) {
+	an := &models.AnalysisReport{Summary: []models.SummarySentence{{Text: "One."}, {Text: "Two."}, {Text: "Three."}, {Text: "Four."}}}
+	said := func(texts ...string) *session.Session {
+		se := &session.Session{}
+		for _, x := range texts {
+			se.Messages = append(se.Messages, session.Message{Role: "assistant", Text: x})
+		}
+		return se
+	}
+	tests := []struct {
+		name     string
+		se       *session.Session
+		want     []string
+		repeated int
+	}{
+		{"first answer", nil, []string{"One.", "Two."}, 0},
+		{"already given give way", said("One.\nThree."), []string{"Two.", "Four."}, 2},
+		{"from the rolling summary too", &session.Session{Summary: "Q1: q → Two."}, []string{"One.", "Three."}, 1},
+		{"all given: the best stand again", said("One. Two. Three. Four."), []string{"One.", "Two."}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, repeated := freshSentences(an, tc.se, 2)
+			var texts []string
+			for _, s := range got {
+				texts = append(texts, s.Text)
+			}
+			assert.Equal(t, tc.want, texts)
+			assert.Equal(t, tc.repeated, repeated)
+		})
+	}
+}
+
+func TestWriteSessionIsSafe(t *testing.T) {
+	at := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+	se := &session.Session{ID: "s", Created: at, Updated: at, Turns: 3,
+		Summary: "Q1: first\x1b]0;owned\x07 question → its answer",
+		Messages: []session.Message{
+			{Turn: 3, Role: "user", Text: "and \u202eit?", Query: "it\x1b[2J sparse attention"},
+			{Turn: 3, Role: "assistant", Text: "An answer\nover two lines [1]."},
+		},
+		Articles: []session.Article{{Key: "k", URL: "https://example.org/a\x1b[31m", Title: "Title\u2066", Source: "hn", Turn: 1, N: 1}},
+	}
+	var b bytes.Buffer
+	require.NoError(t, writeSession(&b, se))
+	out := b.String()
+	for _, bad := range []string{"\x1b", "\u202e", "\u2066", "\x07"} {
+		assert.NotContains(t, out, bad)
+	}
+	assert.Contains(t, out, "Earlier (summarised)\n  Q1: first question → its answer")
+	assert.Contains(t, out, "You (3): and it?\n  researched as: it sparse attention")
+	assert.Contains(t, out, "  An answer over two lines [1].")
+	assert.Contains(t, out, "answer 1 [1]  Title (hn)")
+}

@@ -108,6 +108,9 @@ func TestChatScriptedSession(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	var res struct {
 		Query    string `json:"query"`
+		Analysis struct {
+			Summary []json.RawMessage `json:"summary"`
+		} `json:"analysis"`
 		Articles []struct {
 			ID string `json:"id"`
 		} `json:"articles"`
@@ -129,6 +132,8 @@ func TestChatScriptedSession(t *testing.T) {
 	assert.Equal(t, res.Query, res.Session.Followup.Query, "the analysis ran on the follow-up's query")
 	assert.NotEmpty(t, res.Session.Followup.Added, "a question with nothing of its own takes key phrases of the articles found")
 	assert.Contains(t, errs, "session t1, answer 4")
+	assert.NotEmpty(t, res.Analysis.Summary)
+	assert.LessOrEqual(t, len(res.Analysis.Summary), 5, "the summary is what the answer shows, not the doubled request")
 
 	code, out, _ = inProcess(t, ctx, "", "sessions", "list", "--store", db)
 	require.Equal(t, 0, code)

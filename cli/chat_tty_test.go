@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,4 +155,59 @@ func TestChatOnATerminal(t *testing.T) {
 	se, err := s.Get(context.Background(), "tty")
 	require.NoError(t, err)
 	assert.Equal(t, 2, se.Turns, "the cancelled question was not recorded: %s", fmt.Sprint(se.Messages))
+}
+
+// TestChatCancelsTheModelAndGoesOn: Ctrl-C while the model is writing (here:
+// hanging) cancels that question only; the next one is answered in full,
+// which shows the chat outlives the interrupt.
+func TestChatCancelsTheModelAndGoesOn(t *testing.T) {
+	_, fixtureCfg := startFixtures(t)
+	arrived := make(chan struct{}, 4)
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		first := calls == 1
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		arrived <- struct{}{}
+		if first { // the first answer never comes
+			<-r.Context().Done()
+			return
+		}
+		io.WriteString(w, `{"model":"m","message":{"content":"Answered in full [1]."},"done":false}`+"\n"+`{"model":"m","done":true}`+"\n")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sessions.db")
+	conf := sessionConfig(t, patientConfig(t, fixtureCfg), "", fmt.Sprintf("llm:\n  endpoint: %s\n  model: m\n  timeout: 10m\n  idle_timeout: 10m\n", srv.URL))
+	c := startTTYChat(t, []string{"XDG_STATE_HOME=" + filepath.Join(dir, "state")},
+		append([]string{"--session", "cancel", "--store", db, "--config", conf}, fastSources()...)...)
+	at := c.waitFor("You: ", 0)
+	c.typeIn(fixtureserver.Question + "\r")
+	select {
+	case <-arrived:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the model was never asked; the terminal shows:\n%s", c.output())
+	}
+	c.typeIn("\x03")
+	at = c.waitFor("question cancelled", at)
+	at = c.waitFor("You: ", at)
+	c.typeIn("and how does it compare to Mamba?\r")
+	at = c.waitFor("Answered in full [1].", at)
+	at = c.waitFor("Top articles", at)
+	c.waitFor("You: ", at)
+	c.typeIn("\x04")
+	assert.Equal(t, 0, c.exitCode(), c.output())
+
+	s, err := session.Open(context.Background(), db, session.Limits{})
+	require.NoError(t, err)
+	defer s.Close()
+	se, err := s.Get(context.Background(), "cancel")
+	require.NoError(t, err)
+	require.Equal(t, 1, se.Turns, "only the answered question is recorded")
+	assert.Equal(t, "and how does it compare to Mamba?", se.Messages[0].Text)
 }

@@ -68,6 +68,8 @@ func TestExitCodes(t *testing.T) {
 		{"no source answered", nil, []string{"--config", dead, "q"}, 1, []string{"research: no source answered"}, "none answered"},
 		{"days are durations", nil, []string{"--config", dead, "--timeout", "1d", "q"}, 1, []string{"no source answered"}, "✗ dead"},
 		{"a bare number is not a duration", nil, []string{"--timeout", "30", "q"}, 2, []string{"30 needs a unit, e.g. 30s"}, ""},
+		{"digest where no source answered", nil, []string{"digest", "--config", dead, "--dry-run", "--topic", "x", "--store", filepath.Join(t.TempDir(), "d.db")},
+			1, []string{"no source answered for any topic"}, "No source answered"},
 		{"sources check with a dead source", nil, []string{"sources", "check", "--config", dead}, 1, []string{"1 of 1 sources failed"}, "✗"},
 	}
 	for _, tt := range tests {

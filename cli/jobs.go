@@ -121,6 +121,9 @@ func newJobsRetry(ios IO) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if _, err := os.Stat(dbURL); !jobs.IsPostgres(dbURL) && err != nil {
+				return fmt.Errorf("no job queue at %s: %w", dbURL, err)
+			}
 			db, err := jobs.Open(cmd.Context(), dbURL, false, nil)
 			if err != nil {
 				return err

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
@@ -34,6 +37,16 @@ func newProgress(ios IO, verbose bool, total int) *progress {
 		stage: "fetching " + render.Plural(total, "source")}
 }
 
+// errWidth is stderr's width in columns (80 when it cannot be told).
+func errWidth(ios IO) int {
+	if f, ok := ios.Err.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w >= 20 {
+			return w
+		}
+	}
+	return 80
+}
+
 func (p *progress) begin() {
 	if !p.spinner {
 		return
@@ -51,7 +64,8 @@ func (p *progress) begin() {
 				return
 			case <-t.C:
 				p.mu.Lock()
-				fmt.Fprintf(p.ios.Err, "\r\x1b[K%c %s …", frames[i%len(frames)], p.stage)
+				// One line that never wraps, or \r would not return to its start.
+				fmt.Fprintf(p.ios.Err, "\r\x1b[K%c %s …", frames[i%len(frames)], render.Truncate(p.stage, errWidth(p.ios)-4))
 				p.drawn = true
 				p.mu.Unlock()
 			}

@@ -34,6 +34,7 @@ type workerOptions struct {
 	format     string
 	always     bool
 	logFormat  string
+	wait       time.Duration
 	jobs.Options
 }
 
@@ -71,6 +72,7 @@ lines on stderr. See docs/scale-out.md.`,
 	f.StringVarP(&o.format, "format", "f", "markdown", "format of the --deliver-to files: text, markdown, html or json")
 	f.BoolVar(&o.always, "always", false, "deliver a digest even when it lists nothing new")
 	f.StringVar(&o.logFormat, "log-format", "text", "log lines on stderr: text or json")
+	f.DurationVar(&o.wait, "wait", 0, "SQLite: wait up to `DURATION` for another worker or digest run on the store to finish (default: fail at once)")
 	f.StringVar(&o.ID, "id", "", "this worker's name in the queue (default host-pid)")
 	f.IntVar(&o.DigestWorkers, "digest-workers", 2, "digests run at once by this worker")
 	f.DurationVar(&o.DigestTimeout, "digest-timeout", 90*time.Second, "deadline of one attempt at a digest")
@@ -146,6 +148,23 @@ func runWorkerCmd(ctx context.Context, ios IO, o *workerOptions) error {
 		return err
 	}
 	defer db.Close()
+	// On SQLite the worker holds the store's digest lease while it runs, like
+	// a research digest run: a second worker or a research digest on the same
+	// file is refused, naming this process, instead of delivering its pending
+	// digests twice. A killed worker's lease is taken over at once on the same
+	// host (its pid is gone), else when it expires.
+	if st, ok := db.Store().(*store.Store); ok {
+		lease, err := st.WaitLease(ctx, store.DigestLease, store.DefaultLeaseTTL, o.wait, 250*time.Millisecond)
+		if err != nil {
+			return err
+		}
+		var stop func()
+		ctx, stop = heartbeat(ctx, st, lease, store.DefaultLeaseTTL)
+		defer func() {
+			stop()
+			_ = st.ReleaseLease(context.WithoutCancel(ctx), lease)
+		}()
+	}
 	if len(plans) == 0 {
 		log.Warn("no schedule in the config (digest.schedule, digest.groups): this worker only works the queue")
 	}
@@ -155,7 +174,13 @@ func runWorkerCmd(ctx context.Context, ios IO, o *workerOptions) error {
 	opts.Builder = &jobBuilder{cfg: cfg, ios: ios, always: o.always, targets: names}
 	opts.Deliverer = byName
 	log.Info("delivering", "targets", names)
-	return db.Run(ctx, opts)
+	if err := db.Run(ctx, opts); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); errors.Is(cause, store.ErrLeaseLost) {
+		return fmt.Errorf("stopped: %w", cause)
+	}
+	return nil
 }
 
 // plansOf turns the config's schedules into the worker's plans.

@@ -121,40 +121,6 @@ func (d *DB) Close() error {
 	return d.sqlite.close()
 }
 
-// Enqueue inserts the digest jobs of plan's slot at now, as the schedule
-// would (for `research worker --now` and tests). It returns how many were new.
-func (d *DB) Enqueue(ctx context.Context, p Plan, now time.Time, attempts int) (int, error) {
-	if attempts <= 0 {
-		attempts = 5
-	}
-	params := digestParams(p, p.Schedule.Slot(now), attempts)
-	var res []*rivertype.JobInsertResult
-	var err error
-	if d.postgres != nil {
-		res, err = insertMany(ctx, d.postgres, params)
-	} else {
-		res, err = insertMany(ctx, d.sqlite, params)
-	}
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, r := range res {
-		if !r.UniqueSkippedAsDuplicate {
-			n++
-		}
-	}
-	return n, nil
-}
-
-func insertMany[TTx any](ctx context.Context, b *backend[TTx], params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	c, err := river.NewClient(b.driver, &river.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return nil, err
-	}
-	return c.InsertMany(ctx, params)
-}
-
 // Job is one job as `research jobs` shows it.
 type Job struct {
 	ID          int64     `json:"id"`

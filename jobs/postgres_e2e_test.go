@@ -33,11 +33,17 @@ func TestThreeWorkersOnPostgresSurviveTheLeaderKilled(t *testing.T) {
 	const failTopic, hangTopic = "topic 007", "topic 013"
 	srv.failOnce[failTopic] = true
 	srv.hangOnce[hangTopic] = true
-	srv.delay = 400 * time.Millisecond // digests take a while, so the leader surely holds some when killed
+	srv.delay = 600 * time.Millisecond // digests take a while, so the leader surely holds some when killed
 	cfg := writeConfig(t, dir, url, topics, true)
 
-	_, stderr, code := research(t, dir, "migrate", "--config", cfg, "--database", pgURL)
-	require.Equal(t, 0, code, stderr)
+	// A worker refuses an unmigrated database; migrate is idempotent.
+	_, stderr, code := research(t, dir, "worker", "--config", cfg, "--database", pgURL)
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "research migrate")
+	for range 2 {
+		_, stderr, code = research(t, dir, "migrate", "--config", cfg, "--database", pgURL)
+		require.Equal(t, 0, code, stderr)
+	}
 
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, pgURL)
@@ -52,7 +58,7 @@ func TestThreeWorkersOnPostgresSurviveTheLeaderKilled(t *testing.T) {
 	}
 
 	args := []string{"--config", cfg, "--database", pgURL, "--digest-workers", "2",
-		"--digest-timeout", "10s", "--delivery-timeout", "10s", "--rescue-after", "12s", "--poll", "200ms", "--grace", "20s"}
+		"--digest-timeout", "8s", "--delivery-timeout", "8s", "--rescue-after", "12s", "--poll", "200ms", "--grace", "20s"}
 	workers := map[string]*worker{}
 	for _, id := range []string{"w1", "w2", "w3"} {
 		workers[id] = startWorker(t, dir, id, args...)

@@ -223,8 +223,8 @@ var errNotMigrated = errors.New("is not migrated")
 
 // runWorker starts a River client with the digest workers and the
 // schedules, and runs it until ctx is done; then it stops fetching, lets the
-// running jobs finish for o.Grace, cancels those still running (River puts
-// them back as retryable), and returns nil.
+// running jobs finish for o.Grace, cancels those still running (River hands
+// them back to the queue without counting the attempt), and returns nil.
 func runWorker[TTx any](ctx context.Context, b *backend[TTx], o Options) error {
 	if err := o.defaults(); err != nil {
 		return err
@@ -279,7 +279,7 @@ func newClient[TTx any](b *backend[TTx], o Options, log *slog.Logger) (*river.Cl
 		// The fan-out runs on start too, so that a new leader fires the
 		// current slot at once; uniqueness makes the repeat harmless.
 		periodic = append(periodic, river.NewPeriodicJob(p.Schedule, func() (river.JobArgs, *river.InsertOpts) {
-			return ScheduleArgs{Schedule: p.Name, Slot: p.Schedule.Slot(time.Now())}, &river.InsertOpts{
+			return ScheduleArgs{Schedule: p.Name, Slot: firingSlot(p.Schedule, time.Now())}, &river.InsertOpts{
 				Queue: QueueSchedule, MaxAttempts: o.DigestAttempts,
 				UniqueOpts: river.UniqueOpts{ByArgs: true},
 			}
@@ -491,6 +491,17 @@ func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[ScheduleA
 	}
 	log.Info("schedule fired", "digests", inserted, "already_queued", skipped)
 	return nil
+}
+
+// firingMargin covers River firing a periodic job up to 100 ms before its
+// time: without it, a firing just before 07:00 would name the previous
+// period (already done, so skipped as a duplicate) and the new one would be
+// missed.
+const firingMargin = time.Second
+
+// firingSlot is the period a schedule firing at now is for.
+func firingSlot(s schedule.Schedule, now time.Time) time.Time {
+	return s.Slot(now.Add(firingMargin))
 }
 
 // digestParams are the digest jobs of one slot of p: scheduled at the slot,

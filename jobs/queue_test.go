@@ -52,3 +52,16 @@ func (f builderFunc) Build(ctx context.Context, req BuildRequest) (*Built, error
 type delivererFunc func() error
 
 func (f delivererFunc) Deliver(context.Context, string, store.OutboxDigest) error { return f() }
+
+// River fires a periodic job up to 100 ms early: that firing is for the new
+// period, not the one before it.
+func TestFiringSlotToleratesAnEarlyFiring(t *testing.T) {
+	for _, spec := range []string{"0 7 * * *", "6h", "*/5 * * * *"} {
+		s, err := schedule.Parse(spec)
+		require.NoError(t, err)
+		next := s.Next(time.Date(2026, 12, 8, 5, 1, 0, 0, time.UTC))
+		assert.Equal(t, next, firingSlot(s, next.Add(-100*time.Millisecond)), spec)
+		assert.Equal(t, next, firingSlot(s, next), spec)
+		assert.Equal(t, next, firingSlot(s, next.Add(3*time.Second)), spec)
+	}
+}

@@ -1,9 +1,11 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -143,6 +145,16 @@ func TestWorkerSIGTERMHandsBackRunningJobs(t *testing.T) {
 	a := startWorker(t, dir, "a", args...)
 	eventually(t, 60*time.Second, "the worker holds two digests", func() bool { return srv.total() >= 2 },
 		func() string { return tail(a.log, 20) })
+	// The worker holds the store: a one-shot digest or a second worker on the
+	// same file is refused, naming it, rather than delivering its digests too.
+	holder := fmt.Sprintf("pid %d", a.cmd.Process.Pid)
+	_, stderr, code := research(t, dir, "digest", "--config", cfg)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, holder)
+	_, stderr, code = research(t, dir, "worker", "--config", cfg, "--deliver-to", out)
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, holder)
+
 	assert.Equal(t, 0, a.stop(t, 60*time.Second), "SIGTERM: exit 0; log:\n%s", tail(a.log, 20))
 	assert.NotEmpty(t, logLines(t, a.log, "grace period over: cancelling running jobs, which go back to the queue"))
 	srv.openGate()
@@ -189,5 +201,70 @@ func TestWorkerSIGTERMHandsBackRunningJobs(t *testing.T) {
 		runs, err := st.Runs(context.Background(), tp, 0)
 		require.NoError(t, err)
 		assert.Len(t, runs, 1, "topic %q once", tp)
+	}
+}
+
+// TestScheduleFiresOncePerPeriod runs a one-minute schedule across a period
+// boundary: the first period on start, the next one when it comes (River
+// fires up to 100 ms early, which must still count as the new period), each
+// period's digests exactly once.
+func TestScheduleFiresOncePerPeriod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits for the next minute")
+	}
+	dir := t.TempDir()
+	_, url := newTopicServer(t)
+	topics := topicNames(2)
+	cfg := writeConfig(t, dir, url, topics, false)
+	data, err := os.ReadFile(cfg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfg, bytes.Replace(data, []byte(`"0 0 1 1 *"`), []byte(`"1m"`), 1), 0o644))
+	out := filepath.Join(dir, "delivered")
+	w := startWorker(t, dir, "a", "--config", cfg, "--deliver-to", out, "--poll", "200ms", "--digest-timeout", "20s",
+		"--rescue-after", "30s", "--delivery-timeout", "10s")
+
+	var jl jobsOutput
+	periods := func() map[time.Time]int {
+		stdout, _, code := research(t, dir, "jobs", "--config", cfg, "--all", "-f", "json")
+		jl = jobsOutput{}
+		if code != 0 || json.Unmarshal([]byte(stdout), &jl) != nil {
+			return nil
+		}
+		got := map[time.Time]int{}
+		for _, j := range jl.Jobs {
+			if j.Kind == "research_digest" && j.State == "completed" {
+				got[j.Period]++
+			}
+		}
+		return got
+	}
+	eventually(t, 150*time.Second, "two periods done", func() bool { return len(periods()) >= 2 },
+		func() string { return tail(w.log, 20) })
+	assert.Equal(t, 0, w.stop(t, 60*time.Second))
+
+	got := periods()
+	var slots []time.Time
+	for p, n := range got {
+		assert.Equal(t, len(topics), n, "period %s: each digest once", p)
+		assert.Equal(t, p, p.Truncate(time.Minute), "a period is a whole minute")
+		slots = append(slots, p)
+	}
+	schedules := map[time.Time]int{}
+	for _, j := range jl.Jobs {
+		if j.Kind == "research_schedule" {
+			schedules[j.Period]++
+		}
+	}
+	for p, n := range schedules {
+		assert.Equal(t, 1, n, "the schedule fired once for %s", p)
+	}
+	require.GreaterOrEqual(t, len(slots), 2)
+	for i := range slots {
+		for j := range slots {
+			if i != j {
+				d := slots[i].Sub(slots[j]).Abs()
+				assert.True(t, d%time.Minute == 0 && d > 0, "distinct minutes: %v", slots)
+			}
+		}
 	}
 }

@@ -131,3 +131,14 @@ func FuzzWrap(f *testing.F) {
 		require.Equal(t, strings.Join(strings.Fields(s), ""), strings.Join(strings.Fields(strings.Join(lines, " ")), ""))
 	})
 }
+
+func TestExplainInEveryReadableFormat(t *testing.T) {
+	for _, f := range []Format{Text, Markdown, HTML} {
+		var buf bytes.Buffer
+		require.NoError(t, Write(&buf, wideResult(), Options{Format: f, Explain: true}))
+		assert.Contains(t, buf.String(), "score 12.40: title 5.10", "format %s", f)
+		buf.Reset()
+		require.NoError(t, Write(&buf, wideResult(), Options{Format: f}))
+		assert.NotContains(t, buf.String(), "score 12.40:", "format %s: only when asked", f)
+	}
+}

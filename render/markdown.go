@@ -44,6 +44,9 @@ func writeMarkdown(w io.Writer, v *view, opts Options) error {
 		if len(it.keywords) > 0 {
 			fmt.Fprintf(b, "  \n  _%s_", mdEscape.Replace(strings.Join(it.keywords, ", ")))
 		}
+		if parts := explainParts(it.explain); opts.Explain && len(parts) > 0 {
+			fmt.Fprintf(b, "  \n  score %.2f: %s", it.score, mdEscape.Replace(strings.Join(safeAll(parts), " · ")))
+		}
 		if also := alsoReported(it); len(also) > 0 {
 			fmt.Fprintf(b, "  \n  (also reported by: %s)", mdEscape.Replace(strings.Join(also, ", ")))
 		}

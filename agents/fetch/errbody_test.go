@@ -116,7 +116,7 @@ func TestThrottledThenTimedOut(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	c := newClient(t, Options{MaxRetries: 2})
-	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
 	defer cancel()
 	_, err := c.Get(ctx, Request{URL: srv.URL})
 	require.Error(t, err)
