@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/research-cli/research/analysis/text"
 	"github.com/research-cli/research/internal/urlcanon"
@@ -178,6 +179,14 @@ func jaccard(a, b []uint64) float64 {
 // trailing slash.
 func canonicalURL(raw string) string { return urlcanon.Key(raw) }
 
+// urlFragment is the fragment of a link ("" when it has none).
+func urlFragment(raw string) string {
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		return raw[i+1:]
+	}
+	return ""
+}
+
 type unionFind []int
 
 func newUnionFind(n int) unionFind {
@@ -244,7 +253,7 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 		}
 	}
 	// Exact duplicates: the same canonical URL or the same normalised text.
-	byURL := map[string]int{}
+	byURL := map[string][]int{}
 	byText := map[uint64]int{}
 	byBody := map[uint64]int{}
 	for i := range n {
@@ -256,10 +265,21 @@ func findDuplicates(c *corpus, arts []models.Article, rankPos []int) ([]int, []m
 			}
 		}
 		if cu := canonicalURL(arts[i].URL); cu != "" {
-			if j, ok := byURL[cu]; ok {
-				link(j, i, 1)
-			} else {
-				byURL[cu] = i
+			// Links that differ only by a fragment are one page, except when
+			// both fragments are set and differ: the comments of one post in
+			// a comment feed (…/post/#comment-713578640, …#comment-713578641)
+			// are different items.
+			frag := urlFragment(arts[i].URL)
+			linked := false
+			for _, j := range byURL[cu] {
+				if f := urlFragment(arts[j].URL); f == "" || frag == "" || f == frag {
+					link(j, i, 1)
+					linked = true
+					break
+				}
+			}
+			if !linked {
+				byURL[cu] = append(byURL[cu], i)
 			}
 		}
 		if h := bodyHash[i]; h != 0 {

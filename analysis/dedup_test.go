@@ -121,3 +121,36 @@ func TestNearDuplicateNeedsDistinctiveText(t *testing.T) {
 		})
 	}
 }
+
+// TestURLFragments: links that differ only by a fragment are one page, except
+// the items of a comment feed, whose fragments (both set, and different) name
+// different comments.
+func TestURLFragments(t *testing.T) {
+	art := func(id, url, title, body string) models.Article {
+		return models.Article{ID: id, Source: "comments", URL: url, Title: title, Content: body}
+	}
+	cases := []struct {
+		name   string
+		arts   []models.Article
+		groups []models.Group
+	}{
+		{"two comments of one post are two items", []models.Article{
+			art("c1", "https://blog.example/post/#comment-713578640", "Comment by ana", "I measured the same slowdown on ARM servers with the old allocator."),
+			art("c2", "https://blog.example/post/#comment-713578641", "Comment by ben", "Has anyone tried the patch on a machine with more than two sockets?"),
+		}, []models.Group{}},
+		{"a page and the same page with a fragment are one", []models.Article{
+			art("p1", "https://blog.example/post/", "Allocator slowdown", "We measured a slowdown on ARM servers."),
+			art("p2", "https://blog.example/post/#more-12", "Why the allocator got slower", "Profiles point at the page cache."),
+		}, []models.Group{{Kind: models.GroupDuplicate, IDs: []string{"p1", "p2"}}}},
+		{"the same fragment twice is one", []models.Article{
+			art("f1", "https://blog.example/post/#comment-1", "Comment by ana", "First text of the comment."),
+			art("f2", "http://www.blog.example/post/#comment-1", "Comment by ana (edited)", "Second text, edited later."),
+		}, []models.Group{{Kind: models.GroupDuplicate, IDs: []string{"f1", "f2"}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := Analyze(&models.AnalysisRequest{Version: 1, Articles: tc.arts})
+			assert.Equal(t, tc.groups, rep.Groups)
+		})
+	}
+}

@@ -48,6 +48,8 @@ const (
 	// articles share; with the floor, sentences about the question link to
 	// each other. A set of one article (all idf equal) is unaffected.
 	queryIDFFloor = 0.5
+	// lexTolerance ends the power iteration: the L1 change of the scores.
+	lexTolerance = 1e-8
 )
 
 // boilerplate patterns: sentences that are page furniture, not content. The
@@ -434,7 +436,7 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 			diff += math.Abs(next[a] - p[a])
 		}
 		p, next = next, p
-		if diff < 1e-12 {
+		if diff < lexTolerance {
 			break
 		}
 	}

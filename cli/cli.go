@@ -94,8 +94,8 @@ type SignalError struct{ Signal os.Signal }
 func (e SignalError) Error() string { return "received " + e.Signal.String() }
 
 // SignalContext is cancelled, with a SignalError as its cause, on the first
-// SIGINT or SIGTERM; stop releases the handler (a second signal then kills
-// the process the default way).
+// SIGINT or SIGTERM. Later signals are caught too, until stop, so that the
+// run always gets to take the analyzer's process group down with it.
 func SignalContext(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 1)
@@ -105,7 +105,6 @@ func SignalContext(parent context.Context) (ctx context.Context, stop func()) {
 		select {
 		case s := <-ch:
 			cancel(SignalError{s})
-			signal.Stop(ch)
 		case <-done:
 		}
 	}()

@@ -62,7 +62,7 @@ isolated research-analyze child. It needs no network.`,
 	f.StringVar(&o.analyzer, "analyzer", "", "`PATH` of research-analyze")
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")
 	f.BoolVar(&o.debug, "debug", false, "print the analyzer's stderr tail")
-	f.IntVarP(&o.limit, "limit", "n", 15, "articles listed in the text, Markdown and HTML reports (0: all)")
+	f.IntVarP(&o.limit, "limit", "n", 15, "list `N` articles in the text, Markdown and HTML reports (0: all)")
 	completeValues(cmd, "format", reportFormats...)
 	completeValues(cmd, "inject", injections...)
 	f.BoolVar(&o.session, "session", false, "ask three related questions in one session, each building on the one before")

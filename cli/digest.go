@@ -80,7 +80,7 @@ topic, nothing is delivered (--always delivers anyway). See docs/digests.md.`,
 		},
 	}
 	o.q.bindRun(cmd, ios, runFlagSpec{formats: []string{"text", "markdown", "html", "json"},
-		limitUsage: "new articles listed per topic (default: digest.max_items, 10; 0: all)",
+		limitUsage: "list `N` new articles per topic (default: digest.max_items, 10; 0: all)",
 		timeout:    "`DURATION` limit of each topic's fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.topics, "topic", "t", nil, "a topic to research (repeatable; default: the config's digest.topics)")
@@ -129,7 +129,9 @@ func digestTargets(ios IO, cfg *config.Config, o *digestOptions, format render.F
 	}
 	ts, err = deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
 	if err != nil {
-		return nil, false, err
+		// A secret that is not set or a CA file that cannot be read is the
+		// configuration's fault: exit 2, before anything is fetched.
+		return nil, false, usageError{err}
 	}
 	return ts, true, nil
 }
@@ -445,6 +447,7 @@ func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
 		return err
 	}
 	var runs []store.Run
+	var pending []store.OutboxDigest
 	if _, err := os.Stat(path); err == nil {
 		st, err := store.Open(ctx, path)
 		if err != nil {
@@ -452,6 +455,9 @@ func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
 		}
 		defer st.Close()
 		if runs, err = st.Runs(ctx, strings.TrimSpace(o.topic), o.limit); err != nil {
+			return err
+		}
+		if pending, err = st.PendingDigests(ctx); err != nil {
 			return err
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -490,7 +496,24 @@ func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d of %d\t%s\n", r.StartedAt.UTC().Format("2006-01-02 15:04"),
 			r.FinishedAt.Sub(r.StartedAt).Round(100*time.Millisecond), r.Topic, r.Fetched, r.New, r.SourcesFailed, r.Sources, analysis)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// What the next run will retry first.
+	for _, d := range pending {
+		for _, dl := range d.Deliveries {
+			if dl.State != store.DeliveryPending {
+				continue
+			}
+			why := "not tried yet"
+			if dl.Attempts > 0 {
+				why = fmt.Sprintf("%s, last: %s", render.Plural(dl.Attempts, "failed attempt"), textsafe.Line(dl.LastError))
+			}
+			fmt.Fprintf(ios.Out, "pending: digest %d of %s (%s) for %s: %s\n", d.ID, d.CreatedAt.UTC().Format("2006-01-02 15:04"),
+				render.Plural(d.New, "new article"), dl.Target, why)
+		}
+	}
+	return nil
 }
 
 func newTestDelivery(ios IO) *cobra.Command {
@@ -521,7 +544,7 @@ func runTestDelivery(ctx context.Context, ios IO, configPath string) error {
 	}
 	targets, err := deliver.FromConfig(cfg.Digest.Targets, deliver.Env(ios.env), "research/"+Version)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	host, _ := os.Hostname()
 	now := time.Now()

@@ -100,7 +100,7 @@ var reportFormats = []string{"text", "json", "markdown", "html"}
 
 func (o *queryOptions) bind(cmd *cobra.Command, ios IO) {
 	o.bindRun(cmd, ios, runFlagSpec{formats: reportFormats, limit: 15,
-		limitUsage: "articles listed in the text, Markdown and HTML reports (0: all)",
+		limitUsage: "list `N` articles in the text, Markdown and HTML reports (0: all)",
 		timeout:    "`DURATION` limit of the whole fetch stage (default 45s)"})
 	f := cmd.Flags()
 	f.BoolVar(&o.noColor, "no-color", false, "never use colour")

@@ -134,7 +134,7 @@ func (o *sessionsOptions) withStore(cmd *cobra.Command, ios IO, f func(*session.
 	default:
 		return usageError{fmt.Errorf("unknown format %q: use text or json", o.format)}
 	}
-	cfg, err := config.Load(o.configPath)
+	cfg, err := config.Build(o.configPath, ios.env, nil)
 	if err != nil {
 		return usageError{err}
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -98,7 +99,8 @@ type DigestTarget struct {
 	// email: the SMTP server, how to secure and authenticate, the addresses.
 	Host string `yaml:"host,omitempty"`
 	Port int    `yaml:"port,omitempty"`
-	// Security is starttls (default, port 587) or tls (implicit TLS, port 465).
+	// Security is starttls (default, port 587), tls (implicit TLS, port 465) or
+	// none (plain SMTP to a server on this machine, port 25).
 	Security string `yaml:"security,omitempty"`
 	// Auth is plain (default with a username), login or none.
 	Auth     string `yaml:"auth,omitempty"`
@@ -716,6 +718,15 @@ func (c *Config) Marshal() ([]byte, error) {
 	return yaml.Marshal(c)
 }
 
+// isLoopbackHost reports localhost or a loopback IP.
+func isLoopbackHost(h string) bool {
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
 // validateTargets checks the digest's delivery targets, each for its kind.
 func validateTargets(ts []DigestTarget, add func(field, format string, args ...any)) {
 	names := map[string]int{}
@@ -746,8 +757,14 @@ func validateTargets(ts []DigestTarget, add func(field, format string, args ...a
 			if t.Port < 0 || t.Port > 65535 {
 				add(f+".port", "must be between 1 and 65535")
 			}
-			if t.Security != "" && t.Security != "starttls" && t.Security != "tls" {
-				add(f+".security", "%q is not starttls or tls", t.Security)
+			if t.Security != "" && t.Security != "starttls" && t.Security != "tls" && t.Security != "none" {
+				add(f+".security", "%q is not starttls, tls or none", t.Security)
+			}
+			if t.Security == "none" && !isLoopbackHost(t.Host) {
+				add(f+".security", "none (plain SMTP) is only for a mail server on this machine (localhost), not %q", t.Host)
+			}
+			if t.Security == "none" && t.Username != "" {
+				add(f+".username", "no password is sent over plain SMTP: use starttls or tls to authenticate")
 			}
 			if t.Auth != "" && t.Auth != "plain" && t.Auth != "login" && t.Auth != "none" {
 				add(f+".auth", "%q is not plain, login or none", t.Auth)

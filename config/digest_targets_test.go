@@ -33,7 +33,7 @@ digest:
     - {name: hook, kind: webhook, url: "ftp://x", payload: xml}
     - {name: hook, kind: file, format: pdf}
     - {name: stdout, kind: pigeon}
-`, wantErr: []string{"digest.targets[0].host: is required", `digest.targets[0].security: "ssl" is not starttls or tls`,
+`, wantErr: []string{"digest.targets[0].host: is required", `digest.targets[0].security: "ssl" is not starttls, tls or none`,
 			"digest.targets[0].from: must be an address", "digest.targets[0].to: list at least one recipient",
 			`digest.targets[1].url: "ftp://x" is not an http(s) URL`, `digest.targets[1].payload: "xml" is not json or slack`,
 			`digest.targets[2].name: "hook" is already used by digest.targets[1]`, "digest.targets[2].dir: is required",
@@ -45,6 +45,13 @@ digest:
     - {name: a, kind: email, host: h, username: u, from: r@example.org, to: [me@example.org]}
     - {name: b, kind: email, host: h, username: u, password_env: P, password_file: f, from: r@example.org, to: [me@example.org]}
 `, wantErr: []string{"digest.targets[0].password_env: a username needs a password", "digest.targets[1].password_file: give password_env or password_file, not both"}},
+		{name: "plain SMTP only to this machine, without a password", yaml: `
+digest:
+  targets:
+    - {name: local, kind: email, host: localhost, security: none, from: r@example.org, to: [me@example.org]}
+    - {name: far, kind: email, host: smtp.example.org, security: none, username: u, password_env: P, from: r@example.org, to: [me@example.org]}
+`, wantErr: []string{`digest.targets[1].security: none (plain SMTP) is only for a mail server on this machine (localhost), not "smtp.example.org"`,
+			"digest.targets[1].username: no password is sent over plain SMTP"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -276,3 +276,17 @@ func TestFromConfigReadsSecretsFromTheEnvironmentOrAFile(t *testing.T) {
 	assert.Contains(t, err.Error(), "NOT_SET is not set")
 	assert.Contains(t, err.Error(), "readable by others")
 }
+
+func TestEmailPlainSMTPOnlyToThisMachine(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	e := &deliver.Email{TargetName: "local", Host: srv.Host, Port: srv.Port, Security: deliver.SecurityNone,
+		From: "research@example.org", To: []string{"me@example.org"}}
+	require.NoError(t, e.Deliver(context.Background(), message(t)))
+	require.Len(t, srv.Messages(), 1)
+
+	far := *e
+	far.Host = "smtp.example.org"
+	err := far.Deliver(context.Background(), message(t))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "only for a mail server on this machine")
+}

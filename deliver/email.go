@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -18,6 +19,9 @@ const (
 	SecuritySTARTTLS = "starttls"
 	// SecurityTLS is implicit TLS from the first byte (port 465 by default).
 	SecurityTLS = "tls"
+	// SecurityNone is plain SMTP, for a mail server on this machine only
+	// (localhost, port 25 by default); the config refuses it for any other host.
+	SecurityNone = "none"
 )
 
 // Email sends each digest as one message, multipart/alternative with the text
@@ -44,6 +48,15 @@ type Email struct {
 
 // Name implements Target.
 func (e *Email) Name() string { return e.TargetName }
+
+// IsLoopback reports whether host names this machine: localhost or a loopback address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
 
 // MessageID is the Message-ID (without angle brackets) of the digest with
 // key, sent from the address from: stable for the digest.
@@ -94,14 +107,23 @@ func (e *Email) client() (*mail.Client, error) {
 		opts = append(opts, mail.WithSSL())
 	case SecuritySTARTTLS, "":
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case SecurityNone:
+		if !IsLoopback(e.Host) {
+			return nil, fmt.Errorf("email %s: security none is only for a mail server on this machine, not %s", e.TargetName, e.Host)
+		}
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	default:
-		return nil, fmt.Errorf("email %s: unknown security %q: use starttls or tls", e.TargetName, e.Security)
+		return nil, fmt.Errorf("email %s: unknown security %q: use starttls, tls or none", e.TargetName, e.Security)
 	}
 	port := e.Port
 	if port == 0 {
-		port = 587
-		if e.Security == SecurityTLS {
+		switch e.Security {
+		case SecurityTLS:
 			port = 465
+		case SecurityNone:
+			port = 25
+		default:
+			port = 587
 		}
 	}
 	opts = append(opts, mail.WithPort(port))

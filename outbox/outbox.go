@@ -243,6 +243,9 @@ func DeliverPending(ctx context.Context, st Store, l *store.Lease, targets []del
 	}
 	var rep Report
 	failed := false
+	// A target that failed is not tried again for later digests in this call:
+	// digests reach it in order, and a broken server is not hammered.
+	broken := map[string]bool{}
 	for _, pd := range pending {
 		dr := DigestResult{ID: pd.ID, Key: pd.Key, Subject: pd.Subject, New: pd.New, Items: pd.Items}
 		m := &deliver.Message{Key: pd.Key, Subject: pd.Subject, CreatedAt: pd.CreatedAt, New: pd.New,
@@ -255,7 +258,7 @@ func DeliverPending(ctx context.Context, st Store, l *store.Lease, targets []del
 				return rep, err
 			}
 			t, ok := byName[dl.Target]
-			if !ok && !opts.DropUnknown {
+			if (!ok && !opts.DropUnknown) || broken[dl.Target] {
 				continue
 			}
 			if !ok {
@@ -273,6 +276,7 @@ func DeliverPending(ctx context.Context, st Store, l *store.Lease, targets []del
 					return rep, ctx.Err()
 				}
 				failed = true
+				broken[dl.Target] = true
 				dr.Results = append(dr.Results, TargetResult{Target: dl.Target, Err: derr})
 				if err := st.MarkFailed(ctx, l, pd.ID, dl.Target, derr.Error()); err != nil {
 					return rep, err

@@ -158,3 +158,48 @@ func TestInterruptedBuildRecordsNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, runs)
 }
+
+func TestAFailingTargetIsNotTriedForLaterDigests(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	for _, title := range []string{"alpha", "beta"} {
+		b, err := outbox.Build(ctx, st, researcher(title), outbox.BuildOptions{Topics: []string{"go"}})
+		require.NoError(t, err)
+		_, err = outbox.Record(ctx, st, nil, b, []string{"hook"}, false)
+		require.NoError(t, err)
+	}
+	calls := 0
+	hook := &countingTarget{name: "hook", deliver: func() error { calls++; return errors.New("down") }}
+	_, err = outbox.DeliverPending(ctx, st, nil, []deliver.Target{hook}, outbox.DeliverOptions{})
+	require.ErrorIs(t, err, outbox.ErrDelivery)
+	assert.Equal(t, 1, calls, "the second digest waits behind the first")
+
+	var keys []string
+	hook.deliver = func() error { return nil }
+	hook.seen = &keys
+	_, err = outbox.DeliverPending(ctx, st, nil, []deliver.Target{hook}, outbox.DeliverOptions{})
+	require.NoError(t, err)
+	pending, err := st.PendingDigests(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, pending)
+	assert.Len(t, keys, 2, "both, oldest first")
+}
+
+type countingTarget struct {
+	name    string
+	deliver func() error
+	seen    *[]string
+}
+
+func (c *countingTarget) Name() string { return c.name }
+func (c *countingTarget) Deliver(_ context.Context, m *deliver.Message) error {
+	if err := c.deliver(); err != nil {
+		return err
+	}
+	if c.seen != nil {
+		*c.seen = append(*c.seen, m.Key)
+	}
+	return nil
+}

@@ -386,6 +386,11 @@ func (c *Child) Analyze(ctx context.Context, req *models.AnalysisRequest) (out O
 	defer func() {
 		if p := recover(); p != nil {
 			_ = c.r.kill()
+			if c.used.Load() {
+				// Reap here, so that Close (which waits for the reap) returns.
+				_ = c.reap()
+				c.stdin.Close()
+			}
 			out.Report = nil
 			out.Degraded = degrade(models.ReasonCrashed, fmt.Sprintf("internal error in the isolation runner: %v", p))
 		}
