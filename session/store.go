@@ -166,11 +166,42 @@ func Open(ctx context.Context, path string, lim Limits) (*Store, error) {
 		return nil, fmt.Errorf("open session store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, lim: lim.withDefaults(), Now: time.Now}
-	if err := s.init(ctx); err != nil {
+	if err := s.initRetrying(ctx); err != nil {
 		db.Close()
 		return nil, s.wrap("open", err)
 	}
 	return s, nil
+}
+
+// initRetrying runs init, again while it fails with SQLITE_BUSY, for up to
+// busyTimeout: when several processes open a new file at once, the switch to
+// WAL fails with SQLITE_BUSY at once, without waiting for the busy timeout
+// (TestConcurrentTurns under -race did, a few runs in a hundred).
+func (s *Store) initRetrying(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := s.init(ctx)
+		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 100*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
+func isBusy(err error) bool {
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == 5 || c == 6
+	}
+	return false
 }
 
 func (s *Store) init(ctx context.Context) error {
