@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/research-cli/research/internal/sqlitefile"
 )
 
 // Limits bound what the store keeps. Zero fields take the defaults.
@@ -127,21 +129,11 @@ type Store struct {
 // DefaultPath is $XDG_DATA_HOME/research/sessions.db, or
 // ~/.local/share/research/sessions.db when XDG_DATA_HOME is unset.
 func DefaultPath(getenv func(string) (string, bool)) (string, error) {
-	if getenv == nil {
-		getenv = os.LookupEnv
+	p, err := sqlitefile.DefaultPath(getenv, "sessions.db")
+	if err != nil {
+		return "", fmt.Errorf("session store: %w", err)
 	}
-	if d, ok := getenv("XDG_DATA_HOME"); ok && filepath.IsAbs(d) {
-		return filepath.Join(d, "research", "sessions.db"), nil
-	}
-	home, ok := getenv("HOME")
-	if !ok || home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("session store: no data directory: %w", err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "share", "research", "sessions.db"), nil
+	return p, nil
 }
 
 // Open opens the store at path, creating it and its directory when needed.
@@ -178,30 +170,7 @@ func Open(ctx context.Context, path string, lim Limits) (*Store, error) {
 // WAL fails with SQLITE_BUSY at once, without waiting for the busy timeout
 // (TestConcurrentTurns under -race did, a few runs in a hundred).
 func (s *Store) initRetrying(ctx context.Context) error {
-	deadline := time.Now().Add(busyTimeout)
-	wait := 5 * time.Millisecond
-	for {
-		err := s.init(ctx)
-		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 100*time.Millisecond)
-	}
-}
-
-// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
-func isBusy(err error) bool {
-	var se interface{ Code() int }
-	if errors.As(err, &se) {
-		c := se.Code() & 0xff
-		return c == 5 || c == 6
-	}
-	return false
+	return sqlitefile.RetryBusy(ctx, busyTimeout, func() error { return s.init(ctx) })
 }
 
 func (s *Store) init(ctx context.Context) error {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/research-cli/research/internal/sqlitefile"
 )
 
 // BusyTimeout is how long a write waits for another writer before failing.
@@ -131,21 +133,11 @@ type Store struct {
 // DefaultPath is $XDG_DATA_HOME/research/digests.db, or
 // ~/.local/share/research/digests.db when XDG_DATA_HOME is unset.
 func DefaultPath(getenv func(string) (string, bool)) (string, error) {
-	if getenv == nil {
-		getenv = os.LookupEnv
+	p, err := sqlitefile.DefaultPath(getenv, "digests.db")
+	if err != nil {
+		return "", fmt.Errorf("digest store: %w", err)
 	}
-	if d, ok := getenv("XDG_DATA_HOME"); ok && filepath.IsAbs(d) {
-		return filepath.Join(d, "research", "digests.db"), nil
-	}
-	home, ok := getenv("HOME")
-	if !ok || home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("digest store: no data directory: %w", err)
-		}
-		home = h
-	}
-	return filepath.Join(home, ".local", "share", "research", "digests.db"), nil
+	return p, nil
 }
 
 // Open opens (creating it and its directory when needed) the store at path
@@ -165,7 +157,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open digest store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, Now: time.Now}
-	if err := setWAL(ctx, db); err != nil {
+	if err := sqlitefile.SetWAL(ctx, db, BusyTimeout); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open digest store %s: journal mode: %w", path, err)
 	}
@@ -179,50 +171,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // DSN is the modernc.org/sqlite data source name the store opens path with:
 // busy timeout, foreign keys, and immediate transactions (a transaction that
 // will write takes the write lock at BEGIN, so it waits for another writer
-// instead of failing on upgrade). journal_mode is not in it: see setWAL.
+// instead of failing on upgrade). journal_mode is not in it: see sqlitefile.SetWAL.
 // The job queue opens the same file with the same DSN (package jobs).
 func DSN(path string) string {
 	return "file:" + path + fmt.Sprintf("?_busy_timeout=%d&_synchronous=NORMAL&_foreign_keys=1&_txlock=immediate",
 		BusyTimeout.Milliseconds())
-}
-
-// setWAL puts the file in WAL mode, which then persists for every later
-// connection. When several processes open a new file at once, the switch to
-// WAL can fail with SQLITE_BUSY at once, busy timeout notwithstanding (about
-// one run in two of TestConcurrentProcesses did, with the pragma in the DSN),
-// so it is retried here, for up to BusyTimeout.
-func setWAL(ctx context.Context, db *sql.DB) error {
-	deadline := time.Now().Add(BusyTimeout)
-	wait := 5 * time.Millisecond
-	for {
-		var mode string
-		err := db.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
-		if err == nil {
-			if !strings.EqualFold(mode, "wal") {
-				return fmt.Errorf("the file stays in %s mode", mode)
-			}
-			return nil
-		}
-		if !isBusy(err) || time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 100*time.Millisecond)
-	}
-}
-
-// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
-func isBusy(err error) bool {
-	var se interface{ Code() int }
-	if errors.As(err, &se) {
-		c := se.Code() & 0xff
-		return c == 5 || c == 6
-	}
-	return false
 }
 
 // migrate applies the missing migrations in one immediate transaction, so two
