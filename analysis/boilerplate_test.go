@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -56,4 +57,36 @@ func BenchmarkBoilerplate(b *testing.B) {
 			boilerplateOracle.MatchString(s)
 		}
 	})
+}
+
+// TestPhraseIndexAgreesWithContains checks the first-byte phrase index
+// against one strings.Contains per phrase, at every position of a text that
+// holds each phrase.
+func TestPhraseIndexAgreesWithContains(t *testing.T) {
+	naive := func(s string) bool {
+		for _, p := range boilerplatePhrases {
+			if strings.Contains(s, p) {
+				return true
+			}
+		}
+		return false
+	}
+	cases := map[string]string{
+		"empty":      "",
+		"content":    "sliding-window attention with global tokens stays simple.",
+		"near miss":  "share prices fell; subscribe to the idea; cookie jar; http:/ www",
+		"non-ascii":  "le café © ß straße — “quoted” ‘share this’",
+		"truncated":  "share thi",
+		"at the end": "the last words are all rights reserved",
+	}
+	for _, p := range boilerplatePhrases {
+		cases["phrase "+p] = "a " + p + " b"
+		cases["prefix "+p] = p
+		cases["cut "+p] = "x" + p[:len(p)-1]
+	}
+	for name, s := range cases {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, naive(s), containsAnyPhrase(s))
+		})
+	}
 }

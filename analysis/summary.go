@@ -85,6 +85,28 @@ var (
 	copyrightYear = regexp.MustCompile(`© ?\d{4}`)
 )
 
+// phrasesByByte lists the boilerplate phrases by their first byte, so that
+// one pass over a sentence tries at each byte only the phrases that could
+// start there, instead of one strings.Contains per phrase.
+var phrasesByByte = func() (idx [256][]string) {
+	for _, p := range boilerplatePhrases {
+		idx[p[0]] = append(idx[p[0]], p)
+	}
+	return idx
+}()
+
+// containsAnyPhrase reports whether s contains one of boilerplatePhrases.
+func containsAnyPhrase(s string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, p := range phrasesByByte[s[i]] {
+			if strings.HasPrefix(s[i:], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // expand turns patterns with {a|b} alternatives into every literal they denote.
 func expand(patterns ...string) []string {
 	var out []string
@@ -110,10 +132,8 @@ func isBoilerplate(s string) bool {
 			return true
 		}
 	}
-	for _, p := range boilerplatePhrases {
-		if strings.Contains(lower, p) {
-			return true
-		}
+	if containsAnyPhrase(lower) {
+		return true
 	}
 	if strings.Contains(lower, "©") && copyrightYear.MatchString(lower) {
 		return true
@@ -376,17 +396,23 @@ func graphSentences(cands []sentence, rel []float64) []int {
 // Scores are scaled so the best is 1; sentences outside the graph score 0.
 func lexRank(cands []sentence, g []int, rel []float64) {
 	n := len(g)
-	// sim holds the similarity of each pair a < b (n ≤ summaryGraph), row
-	// by row, links below the threshold zeroed; deg is each sentence's sum.
-	sim := make([]float32, n*(n-1)/2)
+	// deg is each sentence's sum of similarities.
+	// edges holds the pairs a < b whose similarity passes the threshold, in
+	// row order, so the power iteration below adds in the same order as a
+	// walk over every pair would, and skips the pairs that share no term.
+	type edge struct {
+		a, b int32
+		w    float64
+	}
+	var edges []edge
 	deg := make([]float64, n)
-	for a, at := 0, 0; a < n; a++ {
-		for b := a + 1; b < n; b, at = b+1, at+1 {
+	for a := 0; a < n; a++ {
+		for b := a + 1; b < n; b++ {
 			s := float32(sentenceSim(&cands[g[a]], &cands[g[b]]))
 			if float64(s) < lexThreshold || s <= 0 {
 				continue
 			}
-			sim[at] = s
+			edges = append(edges, edge{int32(a), int32(b), float64(s)})
 			deg[a] += float64(s)
 			deg[b] += float64(s)
 		}
@@ -423,13 +449,9 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 				share[a] = lexDamping * p[a] / deg[a]
 			}
 		}
-		for a, at := 0, 0; a < n; a++ {
-			for b := a + 1; b < n; b, at = b+1, at+1 {
-				if w := float64(sim[at]); w > 0 {
-					next[b] += share[a] * w
-					next[a] += share[b] * w
-				}
-			}
+		for _, e := range edges {
+			next[e.b] += share[e.a] * e.w
+			next[e.a] += share[e.b] * e.w
 		}
 		var diff float64
 		for a := range n {
