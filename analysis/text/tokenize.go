@@ -72,7 +72,7 @@ type Analyzer struct {
 func NewAnalyzer() *Analyzer {
 	return &Analyzer{
 		cache: make(map[Lang]map[string]entry),
-		ids:   make(map[string]uint32, 2048),
+		ids:   make(map[string]uint32, 256),
 		env:   snowballstem.NewEnv(""),
 		fold:  cases.Fold(),
 	}
@@ -112,7 +112,7 @@ func (a *Analyzer) lookup(lang Lang, surface string) entry {
 	if lang != a.lastLang || c == nil {
 		c = a.cache[lang]
 		if c == nil {
-			c = make(map[string]entry, 4096)
+			c = make(map[string]entry, 256)
 			a.cache[lang] = c
 		}
 		a.lastLang, a.lastCache = lang, c
