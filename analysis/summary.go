@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -81,8 +82,9 @@ var (
 		"{photo|image|video|source|credit}{|s}:",
 		"{updated|published|posted} ", "{updated|published|posted} on ",
 	)
-	// copyrightYear is "©" followed by a year.
-	copyrightYear = regexp.MustCompile(`© ?\d{4}`)
+	// copyrightYear is "©" followed by a year; compiled on first use, as
+	// few sentences hold a "©" (package init is part of every request).
+	copyrightYear = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`© ?\d{4}`) })
 )
 
 // phrasesByByte lists the boilerplate phrases by their first byte, so that
@@ -135,7 +137,7 @@ func isBoilerplate(s string) bool {
 	if containsAnyPhrase(lower) {
 		return true
 	}
-	if strings.Contains(lower, "©") && copyrightYear.MatchString(lower) {
+	if strings.Contains(lower, "©") && copyrightYear().MatchString(lower) {
 		return true
 	}
 	// "email this to a friend", "e-mail … to a friend"
@@ -146,7 +148,10 @@ func isBoilerplate(s string) bool {
 }
 
 // byline matches a sentence that starts with a byline: "By Jane Smith".
-var byline = regexp.MustCompile(`^By \p{Lu}[\p{Ll}'’-]+ (\p{Lu}\.? )?\p{Lu}[\p{Ll}'’-]+`)
+// Compiled on first use: only a sentence that starts with "By " is tried.
+var byline = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^By \p{Lu}[\p{Ll}'’-]+ (\p{Lu}\.? )?\p{Lu}[\p{Ll}'’-]+`)
+})
 
 // sentence is a summary candidate.
 type sentence struct {
@@ -180,7 +185,7 @@ func goodSentence(s string, words int) bool {
 	if strings.Count(s, "|") > 1 || strings.Count(s, "•") > 0 {
 		return false
 	}
-	return !isBoilerplate(s) && !byline.MatchString(s)
+	return !isBoilerplate(s) && !(strings.HasPrefix(s, "By ") && byline().MatchString(s))
 }
 
 // sentenceSim is the cosine similarity of two candidates' unit vectors.
