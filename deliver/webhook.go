@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/research-cli/research/internal/textsafe"
 )
@@ -53,7 +55,31 @@ func (w *Webhook) Payload(m *Message) ([]byte, error) {
 	}
 	return json.Marshal(struct {
 		Text string `json:"text"`
-	}{m.Markdown})
+	}{slackText(m.Markdown)})
+}
+
+// slackText keeps the digest's Markdown from notifying anyone in Slack or
+// Mattermost: a feed title "@channel", "@here", "@all" or "@alice" would ping
+// a whole channel or a user. Every "@" that starts a word gets a zero-width
+// space after it, so it reads the same and mentions nobody; an "@" inside a
+// word (ops@example.org) or a path (https://host/@alice) is left alone. The
+// Markdown already escapes "<" and ">", so Slack's <!channel>, <@U…> and
+// <url|text> forms cannot occur.
+func slackText(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	prev := ' '
+	for _, r := range s {
+		b.WriteRune(r)
+		if r == '@' && !unicode.IsLetter(prev) && !unicode.IsDigit(prev) && prev != '_' && prev != '/' && prev != '.' && prev != '-' {
+			b.WriteString("\u200b")
+		}
+		prev = r
+	}
+	return b.String()
 }
 
 // Sign is the HeaderSignature value of body under secret.
