@@ -407,17 +407,39 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 	// walk over every pair would, and skips the pairs that share no term.
 	type edge struct {
 		a, b int32
-		w    float64
+		w    float32
 	}
 	var edges []edge
 	deg := make([]float64, n)
+	// The similarities are sentenceSim's, computed with a's weights spread
+	// over a dense array: b's terms are visited in the same increasing order
+	// and the products are the same, so the sums are bit for bit the same.
+	var maxTerm uint32
+	for _, k := range g {
+		if ts := cands[k].terms; len(ts) > 0 {
+			maxTerm = max(maxTerm, ts[len(ts)-1])
+		}
+	}
+	weight := make([]float64, int(maxTerm)+1)
+	mark := make([]int32, int(maxTerm)+1)
 	for a := 0; a < n; a++ {
+		sa := &cands[g[a]]
+		for i, t := range sa.terms {
+			weight[t], mark[t] = sa.w[i], int32(a+1)
+		}
 		for b := a + 1; b < n; b++ {
-			s := float32(sentenceSim(&cands[g[a]], &cands[g[b]]))
+			sb := &cands[g[b]]
+			var dot float64
+			for j, t := range sb.terms {
+				if mark[t] == int32(a+1) {
+					dot += weight[t] * sb.w[j]
+				}
+			}
+			s := float32(dot)
 			if float64(s) < lexThreshold || s <= 0 {
 				continue
 			}
-			edges = append(edges, edge{int32(a), int32(b), float64(s)})
+			edges = append(edges, edge{int32(a), int32(b), s})
 			deg[a] += float64(s)
 			deg[b] += float64(s)
 		}
@@ -455,8 +477,8 @@ func lexRank(cands []sentence, g []int, rel []float64) {
 			}
 		}
 		for _, e := range edges {
-			next[e.b] += share[e.a] * e.w
-			next[e.a] += share[e.b] * e.w
+			next[e.b] += share[e.a] * float64(e.w)
+			next[e.a] += share[e.b] * float64(e.w)
 		}
 		var diff float64
 		for a := range n {

@@ -116,6 +116,18 @@ var tab, _ = Load(raw)
 // Embedded returns the table built into the binary.
 func Embedded() Table { return tab }
 
+// Warm builds t's lookup indexes, which are otherwise built on first use. A
+// process started ahead of its input (the analyzer waiting on its stdin)
+// calls it meanwhile; calling it is never necessary.
+func (t Table) Warm() {
+	if t.stemAt != nil {
+		t.stemAt.build(t.stems, t.ns)
+	}
+	if t.wordAt != nil {
+		t.wordAt.build(t.words, t.nw)
+	}
+}
+
 // Load reads a table in the format internal/bggen writes, without copying
 // b (which must not change afterwards).
 func Load(b []byte) (Table, error) {

@@ -67,3 +67,21 @@ func TestPrefixIndexFindsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmChangesNoAnswer: a warmed table answers as one that built its
+// indexes on first use; a zero Table may be warmed too.
+func TestWarmChangesNoAnswer(t *testing.T) {
+	cold, err := Load(raw)
+	require.NoError(t, err)
+	warm, err := Load(raw)
+	require.NoError(t, err)
+	warm.Warm()
+	Table{}.Warm()
+	for _, w := range []string{"system", "attent", "the", "zzzqxv", ""} {
+		assert.Equal(t, cold.DocFreq(w), warm.DocFreq(w), w)
+		cs, cok := cold.WordShares(w)
+		ws, wok := warm.WordShares(w)
+		assert.Equal(t, cok, wok, w)
+		assert.Equal(t, cs, ws, w)
+	}
+}

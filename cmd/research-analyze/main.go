@@ -6,6 +6,7 @@ package main
 import (
 	"os"
 
+	"github.com/research-cli/research/analysis/background"
 	"github.com/research-cli/research/analysis/text"
 )
 
@@ -13,6 +14,9 @@ func main() {
 	applyMemoryLimit(os.Getenv(memoryLimitEnv), os.Stderr)
 	// Build the text tables while the request is on its way (or, when the
 	// analyzer was started ahead of it, while the run fetches).
-	go text.Warm()
+	go func() {
+		text.Warm()
+		background.Embedded().Warm()
+	}()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
