@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/dustin/go-humanize"
+
+	"github.com/research-cli/research/internal/textsafe"
 )
 
 // ErrorKind classifies a failed fetch.
@@ -162,7 +164,10 @@ func (e *Error) Error() string {
 			fmt.Fprintf(&b, " (retried %d times)", e.Retries)
 		}
 	}
-	return b.String()
+	// The cause and the detail can hold text the server chose (a TLS
+	// certificate's names, which x509 quotes raw; an agent's parser message):
+	// the line drives no terminal.
+	return textsafe.Line(b.String())
 }
 
 func (e *Error) Unwrap() error { return e.Err }
