@@ -284,7 +284,9 @@ type kindCache struct {
 const kindRecent = 2048
 
 func newKindCache(vocab []string) *kindCache {
-	return &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(1024)}
+	kc := &kindCache{an: text.NewAnalyzer(), vocab: vocab, kinds: newU64Table(1024)}
+	clear(kc.recent[:]) // written before it is read: see fresh
+	return kc
 }
 
 // of returns the kind of token t of text src.

@@ -20,7 +20,19 @@ func newU64Table(capacity int) *u64Table {
 	for n < 2*capacity {
 		n *= 2
 	}
-	return &u64Table{slots: make([]u64Slot, n), mask: uint64(n - 1)}
+	return &u64Table{slots: fresh(n), mask: uint64(n - 1)}
+}
+
+// fresh returns n zero slots, written once. Memory new from the operating
+// system is mapped on first touch; a table's first touch is a probe (a
+// read), which maps a shared zero page that the first put must then copy,
+// flushing the other cores' TLBs. Writing first costs one fault per page
+// and no flush: on a 10-article request these faults were a tenth of the
+// analyzer's time.
+func fresh(n int) []u64Slot {
+	s := make([]u64Slot, n)
+	clear(s)
+	return s
 }
 
 // slot returns where key is or would go.
@@ -54,7 +66,7 @@ func (t *u64Table) put(key uint64, v int32) {
 func (t *u64Table) grow() {
 	old := *t
 	n := 2 * len(t.slots)
-	t.slots, t.used, t.mask = make([]u64Slot, n), t.used[:0:0], uint64(n-1)
+	t.slots, t.used, t.mask = fresh(n), t.used[:0:0], uint64(n-1)
 	for _, i := range old.used {
 		t.put(old.slots[i].key, old.slots[i].val)
 	}

@@ -165,7 +165,11 @@ func asciiLowerInto(dst []byte, w string) []byte {
 
 // anyStopWord holds the stop words of every language we stem.
 var anyStopWord = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
+	n := 0
+	for _, set := range stopSets() {
+		n += len(set)
+	}
+	m := make(map[string]bool, n) // sized once: the sets overlap little
 	for _, set := range stopSets() {
 		for w := range set {
 			m[w] = true
@@ -201,4 +205,11 @@ func ParseLang(tag string) (Lang, bool) {
 // not pay for it; calling it is never necessary.
 func Warm() {
 	anyStopWord()
+}
+
+// WarmStopWords builds the stop-word tables only: every request needs its
+// language's, while the union that Warm adds serves only text that is not
+// plainly English.
+func WarmStopWords() {
+	stopSets()
 }

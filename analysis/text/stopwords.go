@@ -128,8 +128,14 @@ var stopSets = sync.OnceValue(buildStopSets)
 func buildStopSets() map[Lang]map[string]bool {
 	m := make(map[Lang]map[string]bool, len(stopLists))
 	for lang, list := range stopLists {
-		set := make(map[string]bool)
-		for _, w := range strings.Fields(list) {
+		words := strings.Fields(list)
+		n := len(words)
+		if lang == English {
+			// and the inflected verbs, participles and modifiers below
+			n += 4*strings.Count(englishVerbs, " ") + len(englishParticiples)/8 + len(englishModifiers)/8
+		}
+		set := make(map[string]bool, n+n/8) // a hint: room for the estimate's error
+		for _, w := range words {
 			set[w] = true
 		}
 		m[lang] = set

@@ -15,8 +15,10 @@ func main() {
 	// Build the text tables while the request is on its way (or, when the
 	// analyzer was started ahead of it, while the run fetches).
 	go func() {
-		text.Warm()
+		// What every request needs first; what only some need last.
+		text.WarmStopWords()
 		background.Embedded().Warm()
+		text.Warm()
 	}()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
