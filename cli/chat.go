@@ -236,7 +236,7 @@ func chatScript(ctx context.Context, ios IO, conv *conversation) error {
 				return err
 			}
 			failed++
-			fmt.Fprintf(ios.Err, "research: question %d: %s\n", asked, err)
+			fmt.Fprintf(ios.Err, "research: question %d: %s\n", asked, textsafe.Strip(err.Error()))
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -364,7 +364,7 @@ func chatTerminal(ctx context.Context, ios IO, conv *conversation, fresh bool) e
 		case err != nil && qctx.Err() != nil:
 			fmt.Fprintln(ios.Err, st.Yellow("(question cancelled; nothing was recorded)"))
 		case err != nil:
-			fmt.Fprintf(ios.Err, "research: %s\n", err)
+			fmt.Fprintf(ios.Err, "research: %s\n", textsafe.Strip(err.Error()))
 		}
 		fmt.Fprintln(conv.out)
 	}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/research-cli/research/config"
+	"github.com/research-cli/research/internal/textsafe"
 )
 
 // Version is the research command's version.
@@ -129,7 +130,9 @@ func Main(ctx context.Context, args []string, ios IO) int {
 	case ExitInterrupted, ExitTerminated:
 		fmt.Fprintf(ios.Err, "research: %s\n", interruptedMessage(ctx))
 	default:
-		fmt.Fprintf(ios.Err, "research: %s\n", err)
+		// Errors quote URLs, server messages and file contents: the last
+		// guard before the terminal strips what could drive it.
+		fmt.Fprintf(ios.Err, "research: %s\n", textsafe.Strip(err.Error()))
 	}
 	return code
 }

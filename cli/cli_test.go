@@ -238,3 +238,19 @@ func TestUnknownSubcommandIsAUsageErrorEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestTopLevelErrorDrivesNoTerminal: whatever an error quotes (a file name, a
+// URL, a server's words) is stripped of terminal controls at the last print.
+func TestTopLevelErrorDrivesNoTerminal(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	missing := filepath.Join(t.TempDir(), "conf\x1b]0;pwned\x07\x1b[2J\u202e.yaml")
+	r := research(t, ctx, "config", "show", "--config", missing)
+	assert.NotEqual(t, 0, r.code)
+	assert.Contains(t, r.stderr, "research: ")
+	assert.Contains(t, r.stderr, "conf")
+	for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+		assert.NotContains(t, r.stderr, bad)
+	}
+}
