@@ -160,7 +160,7 @@ func runConversational(ctx context.Context, ios IO, o *queryOptions, cfg *config
 		return err
 	}
 	if o.debug && res.run.Analysis.StderrTail != "" {
-		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", res.run.Analysis.StderrTail)
+		fmt.Fprintf(ios.Err, "--- research-analyze stderr (tail) ---\n%s\n---\n", textsafe.Strip(res.run.Analysis.StderrTail))
 	}
 	if store != nil {
 		fmt.Fprintf(ios.Err, "session %s, answer %d (continue: research --session %s \"…\", or research chat --session %s)\n",

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/research-cli/research/agents/canon"
+	"github.com/research-cli/research/internal/textsafe"
 	"github.com/research-cli/research/models"
 )
 
@@ -95,6 +96,12 @@ func source(o outline) (models.Source, bool) {
 		return models.Source{}, false
 	}
 	if t := strings.ToLower(strings.TrimSpace(o.Type)); t != "" && t != "rss" && t != "atom" && t != "feed" {
+		return models.Source{}, false
+	}
+	// A feed URL is printed (sources import, sources list) and written to the
+	// config: one with a control, a bidi override, a quote or an angle
+	// bracket is not a feed to add.
+	if !textsafe.WebURL(raw) {
 		return models.Source{}, false
 	}
 	u, err := url.Parse(raw)

@@ -53,6 +53,13 @@ func TestParseCases(t *testing.T) {
 			[]models.Source{feed("e-example", "https://e.example/f")}, ""},
 		{"long title", `<opml><body><outline text="` + strings.Repeat("word ", 30) + `" xmlUrl="https://e.example/f"/></body></opml>`,
 			[]models.Source{feed(strings.TrimSuffix(strings.Repeat("word-", 9), "-"), "https://e.example/f")}, ""},
+		{"bidi override in the feed URL is skipped", `<opml><body><outline text="ok" xmlUrl="https://ok.example/f"/>` +
+			`<outline text="x" xmlUrl="https://e.example/&#x202E;fdp.exe"/></body></opml>`,
+			[]models.Source{feed("ok", "https://ok.example/f")}, ""},
+		{"C1 CSI in the feed URL is skipped", `<opml><body><outline text="x" xmlUrl="https://e.example/&#x9B;2Jf"/></body></opml>`,
+			[]models.Source{}, ""},
+		{"quote in the feed URL is skipped", `<opml><body><outline text="x" xmlUrl="https://e.example/&quot;onmouseover=&quot;x"/></body></opml>`,
+			[]models.Source{}, ""},
 		{"not opml", `<rss version="2.0"><channel/></rss>`, nil, "not an OPML document"},
 		{"empty", ``, nil, "not an OPML document"},
 		{"truncated", `<opml><body><outline text="x" xmlUrl="https://e.example/f">`, nil, "opml"},
