@@ -92,6 +92,9 @@ var (
 // start there, instead of one strings.Contains per phrase.
 var phrasesByByte = func() (idx [256][]string) {
 	for _, p := range boilerplatePhrases {
+		if len(p) < 2 {
+			panic("boilerplate phrase shorter than two bytes: " + p)
+		}
 		idx[p[0]] = append(idx[p[0]], p)
 	}
 	return idx
@@ -99,9 +102,9 @@ var phrasesByByte = func() (idx [256][]string) {
 
 // containsAnyPhrase reports whether s contains one of boilerplatePhrases.
 func containsAnyPhrase(s string) bool {
-	for i := 0; i < len(s); i++ {
+	for i := 0; i+1 < len(s); i++ { // every phrase is two bytes or more
 		for _, p := range phrasesByByte[s[i]] {
-			if strings.HasPrefix(s[i:], p) {
+			if p[1] == s[i+1] && strings.HasPrefix(s[i:], p) {
 				return true
 			}
 		}
