@@ -54,6 +54,7 @@ func TestExitCodes(t *testing.T) {
 		{"flag needs a value", nil, []string{"--format"}, 2, []string{"flag needs an argument"}, ""},
 		{"bad flag value", nil, []string{"--limit", "many", "q"}, 2, []string{"invalid argument"}, ""},
 		{"negative limit", nil, []string{"--limit", "-1", "q"}, 2, []string{"--limit -1"}, ""},
+		{"negative history limit", nil, []string{"digest", "history", "-n", "-1", "--store", filepath.Join(t.TempDir(), "h.db")}, 2, []string{"--limit -1"}, ""},
 		{"jobs limit beyond what the queue lists", nil, []string{"jobs", "--limit", "20000"}, 2, []string{"--limit 20000"}, ""},
 		{"invalid config: query", nil, []string{"--config", bad, "q"}, 2,
 			[]string{"line 1: unknown field limitz; did you mean limits?", "line 4: limits.fetch_timeout: 30 needs a unit, e.g. 30s"}, ""},
