@@ -74,8 +74,8 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if o.limit < 0 {
-		return usageError{fmt.Errorf("--limit %d: must be 0 (all) or more", o.limit)}
+	if err := checkLimit(o.limit); err != nil {
+		return err
 	}
 	limit := o.limit
 	if limit == 0 {
@@ -97,23 +97,8 @@ func runDemo(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	defer srv.Close()
 
-	cfg := config.Default()
-	cfg.Sources = srv.Sources()
-	cfg.HTTP.Cache = "off"
-	cfg.HTTP.Retries = 0
-	cfg.Limits.SourceTimeout = 2 * time.Second
-	cfg.Limits.FetchTimeout = 10 * time.Second
-	cfg.Limits.EnrichPages = 6
-	// The fixture server is the demo's whole (loopback) network: its article
-	// pages live on another port than the sources that link to them.
-	cfg.HTTP.AllowPrivateLinks = true
-	cfg.Analyzer.Path = o.analyzer
-	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
-		cfg.Analyzer.Path = v
-	}
-	if o.analysisTimeout > 0 {
-		cfg.Analyzer.Timeout = o.analysisTimeout
-	} else if o.inject == "hang" {
+	cfg := demoConfig(ios, srv, o)
+	if o.analysisTimeout == 0 && o.inject == "hang" {
 		cfg.Analyzer.Timeout = 3 * time.Second
 	}
 	if err := cfg.Validate(); err != nil {
@@ -424,4 +409,28 @@ func baseName(p string) string {
 		return "research-analyze"
 	}
 	return p
+}
+
+// demoConfig is the configuration of every demo run: the fixture server's
+// sources, no cache or retries, short deadlines, and the analyzer the flags
+// or RESEARCH_ANALYZER name.
+func demoConfig(ios IO, srv *fixtureserver.Server, o *demoOptions) *config.Config {
+	cfg := config.Default()
+	cfg.Sources = srv.Sources()
+	cfg.HTTP.Cache = "off"
+	cfg.HTTP.Retries = 0
+	cfg.Limits.SourceTimeout = 2 * time.Second
+	cfg.Limits.FetchTimeout = 10 * time.Second
+	cfg.Limits.EnrichPages = 6
+	// The fixture server is the demo's whole (loopback) network: its article
+	// pages live on another port than the sources that link to them.
+	cfg.HTTP.AllowPrivateLinks = true
+	cfg.Analyzer.Path = o.analyzer
+	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
+		cfg.Analyzer.Path = v
+	}
+	if o.analysisTimeout > 0 {
+		cfg.Analyzer.Timeout = o.analysisTimeout
+	}
+	return cfg
 }

@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/research-cli/research/config"
 	"github.com/research-cli/research/fixtureserver"
 	"github.com/research-cli/research/render"
 	"github.com/research-cli/research/session"
@@ -43,23 +41,7 @@ func runDemoSession(ctx context.Context, ios IO, o *demoOptions) error {
 	}
 	defer os.RemoveAll(dir)
 
-	cfg := config.Default()
-	cfg.Sources = srv.Sources()
-	cfg.HTTP.Cache = "off"
-	cfg.HTTP.Retries = 0
-	cfg.Limits.SourceTimeout = 2 * time.Second
-	cfg.Limits.FetchTimeout = 10 * time.Second
-	cfg.Limits.EnrichPages = 6
-	// The fixture server is the demo's whole (loopback) network: its article
-	// pages live on another port than the sources that link to them.
-	cfg.HTTP.AllowPrivateLinks = true
-	cfg.Analyzer.Path = o.analyzer
-	if v, ok := ios.env("RESEARCH_ANALYZER"); ok && o.analyzer == "" {
-		cfg.Analyzer.Path = v
-	}
-	if o.analysisTimeout > 0 {
-		cfg.Analyzer.Timeout = o.analysisTimeout
-	}
+	cfg := demoConfig(ios, srv, o)
 	cfg.Sessions.Store = filepath.Join(dir, "sessions.db")
 	if err := cfg.Validate(); err != nil {
 		return err

@@ -435,8 +435,8 @@ func newDigestHistory(ios IO) *cobra.Command {
 }
 
 func runDigestHistory(ctx context.Context, ios IO, o *historyOptions) error {
-	if o.limit < 0 {
-		return usageError{fmt.Errorf("--limit %d: must be 0 (all) or more", o.limit)}
+	if err := checkLimit(o.limit); err != nil {
+		return err
 	}
 	if o.format != "text" && o.format != "json" {
 		return usageError{fmt.Errorf("unknown format %q: use text or json", o.format)}

@@ -72,8 +72,8 @@ func (o *runFlags) check(cmd *cobra.Command) error {
 			return usageError{fmt.Errorf("--%s %s: must be positive (for example 10s)", d.name, d.v)}
 		}
 	}
-	if o.limit < 0 {
-		return usageError{fmt.Errorf("--limit %d: must be 0 (all) or more", o.limit)}
+	if err := checkLimit(o.limit); err != nil {
+		return err
 	}
 	return nil
 }
@@ -205,4 +205,13 @@ func warnLogger(ios IO, debug bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(ios.Err, &slog.HandlerOptions{Level: level}))
+}
+
+// checkLimit is the one check of -n/--limit: 0 lists all, a negative number
+// is a usage error.
+func checkLimit(n int) error {
+	if n < 0 {
+		return usageError{fmt.Errorf("--limit %d: must be 0 (all) or more", n)}
+	}
+	return nil
 }

@@ -71,18 +71,10 @@ const boilerplateMaxWords = 12
 // prune drops boilerplate paragraphs from an extraction. byline is the
 // article's byline when known; body, when non-empty, is the page's own
 // article text (JSON-LD articleBody), the strongest evidence of what is
-// article and what is not.
+// article and what is not. The rules are named in docs/extraction.md.
 func prune(ps []para, byline string, body string) []para {
-	kept, _ := pruneWhy(ps, byline, body)
-	return kept
-}
-
-// pruneWhy is prune that also says, per input paragraph, which rule dropped
-// it ("" for kept), for the tests and the evaluation.
-func pruneWhy(ps []para, byline string, body string) ([]para, []string) {
-	why := make([]string, len(ps))
 	if len(ps) == 0 {
-		return ps, why
+		return ps
 	}
 	total := 0
 	for _, p := range ps {
@@ -91,34 +83,10 @@ func pruneWhy(ps []para, byline string, body string) ([]para, []string) {
 	keep := make([]bool, len(ps))
 	bylineKey := normalisePara(byline)
 	for i, p := range ps {
-		keep[i] = true
-		if p.pre {
-			continue
-		}
-		key := normalisePara(p.text)
-		n := len(strings.Fields(key))
-		edge := i < edgeParas || i >= len(ps)-edgeParas
-		switch {
-		case key == "":
-			why[i] = "empty"
-		case n <= shortParaWords && p.linkShare() >= linkParaMinShare && opensWith(key, readOnOpeners):
-			why[i] = "links"
-		case n <= boilerplateMaxWords && opensWith(key, boilerplateOpeners):
-			why[i] = "boilerplate"
-		case n <= shortParaWords && opensWith(key, captionOpeners):
-			why[i] = "caption"
-		case edge && bylineKey != "" && n <= 12 && isBylineLine(key, bylineKey):
-			why[i] = "byline"
-		case edge && n <= 8 && isDateLine(p.text):
-			why[i] = "date"
-		}
-		if why[i] != "" && pruneOff[why[i]] {
-			why[i] = ""
-		}
-		keep[i] = why[i] == ""
+		keep[i] = p.pre || !isClutterPara(p, i, len(ps), bylineKey)
 	}
 	if body != "" {
-		keepInBody(ps, keep, why, body)
+		keepInBody(ps, keep, body)
 	}
 	kept := make([]para, 0, len(ps))
 	letters := 0
@@ -129,9 +97,32 @@ func pruneWhy(ps []para, byline string, body string) ([]para, []string) {
 		}
 	}
 	if float64(letters) < minKeptShare*float64(total) {
-		return ps, make([]string, len(ps))
+		return ps
 	}
-	return kept, why
+	return kept
+}
+
+// isClutterPara applies the paragraph rules (links, boilerplate, caption,
+// byline, date) to paragraph i of n.
+func isClutterPara(p para, i, n int, bylineKey string) bool {
+	key := normalisePara(p.text)
+	words := len(strings.Fields(key))
+	edge := i < edgeParas || i >= n-edgeParas
+	switch {
+	case key == "":
+		return true
+	case words <= shortParaWords && p.linkShare() >= linkParaMinShare && opensWith(key, readOnOpeners):
+		return true
+	case words <= boilerplateMaxWords && opensWith(key, boilerplateOpeners):
+		return true
+	case words <= shortParaWords && opensWith(key, captionOpeners):
+		return true
+	case edge && bylineKey != "" && words <= 12 && isBylineLine(key, bylineKey):
+		return true
+	case edge && words <= 8 && isDateLine(p.text):
+		return true
+	}
+	return false
 }
 
 // keepInBody uses the page's own article text (JSON-LD articleBody) when it
@@ -140,7 +131,7 @@ func pruneWhy(ps []para, byline string, body string) ([]para, []string) {
 // a newsletter pitch, a teaser for another story). The body is trusted only
 // when it covers most of the extraction's long paragraphs (a teaser body, cut
 // after the first lines, would otherwise take the rest).
-func keepInBody(ps []para, keep []bool, why []string, body string) {
+func keepInBody(ps []para, keep []bool, body string) {
 	bodyWords := wordSet(body)
 	if len(bodyWords) < 40 {
 		return
@@ -167,19 +158,15 @@ func keepInBody(ps []para, keep []bool, why []string, body string) {
 			}
 		}
 	}
-	if long == 0 || float64(covered) < bodyMinCover*float64(long) || pruneOff["not-in-body"] {
+	if long == 0 || float64(covered) < bodyMinCover*float64(long) {
 		return
 	}
 	for i, p := range ps {
 		if !p.pre && keep[i] && share[i] < 0.5 {
 			keep[i] = false
-			why[i] = "not-in-body"
 		}
 	}
 }
-
-// pruneOff switches rules off, for the evaluation of each rule's effect.
-var pruneOff = map[string]bool{}
 
 // normalisePara lower-cases a paragraph and collapses its whitespace.
 func normalisePara(s string) string {
